@@ -1,0 +1,231 @@
+r"""Two-dimensional loss surfaces: each a JAX function with its formula, domain and known minima.
+
+Every surface has the signature ``f(xy, p) -> scalar`` where ``xy`` is a length-2 array and ``p`` a
+length-:data:`MAX_SURFACE_PARAMS` float32 vector of surface parameters (unused entries are ignored).
+Surface parameters are traced values, so changing the condition number of the quadratic never
+recompiles a runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import jax.numpy as jnp
+import numpy as np
+
+MAX_SURFACE_PARAMS = 2
+
+SurfaceFn = Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]
+
+
+@dataclass(frozen=True)
+class SurfaceParam:
+    """One slider of a surface (e.g. the quadratic's condition number)."""
+
+    name: str
+    title: str
+    default: float
+    min: float
+    max: float
+    scale: str = "linear"
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A loss surface as the catalog and the runner see it."""
+
+    name: str
+    title: str
+    latex: str
+    fn: SurfaceFn
+    domain: tuple[tuple[float, float], tuple[float, float]]
+    minima: tuple[tuple[float, float], ...]
+    default_start: tuple[float, float]
+    description: str
+    params: tuple[SurfaceParam, ...] = field(default_factory=tuple)
+    log_levels: bool = True
+
+    def param_vector(self, values: dict[str, float] | None = None) -> np.ndarray:
+        """Surface parameters as the fixed-length float32 vector the JAX function takes."""
+        values = values or {}
+        vec = np.zeros(MAX_SURFACE_PARAMS, np.float32)
+        for i, p in enumerate(self.params):
+            vec[i] = values.get(p.name, p.default)
+        return vec
+
+
+def _quadratic(xy, p):
+    r"""Rotated ill-conditioned quadratic.
+
+    .. math:: f = \tfrac12 (u^2 + \kappa v^2),\quad
+        \begin{pmatrix}u\\v\end{pmatrix} = R(\theta)^\top \begin{pmatrix}x\\y\end{pmatrix}
+
+    The Hessian has eigenvalues 1 and κ, so κ is its condition number.
+    """
+    kappa, theta = p[0], p[1]
+    c, s = jnp.cos(theta), jnp.sin(theta)
+    u = c * xy[0] + s * xy[1]
+    v = -s * xy[0] + c * xy[1]
+    return 0.5 * (u**2 + kappa * v**2)
+
+
+def _rosenbrock(xy, p):
+    return (1.0 - xy[0]) ** 2 + 100.0 * (xy[1] - xy[0] ** 2) ** 2
+
+
+def _beale(xy, p):
+    x, y = xy[0], xy[1]
+    return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
+
+
+def _himmelblau(xy, p):
+    x, y = xy[0], xy[1]
+    return (x**2 + y - 11.0) ** 2 + (x + y**2 - 7.0) ** 2
+
+
+def _saddle(xy, p):
+    return xy[0] ** 2 - xy[1] ** 2
+
+
+def _monkey_saddle(xy, p):
+    return xy[0] ** 3 - 3.0 * xy[0] * xy[1] ** 2
+
+
+def _rastrigin(xy, p):
+    return 20.0 + jnp.sum(xy**2 - 10.0 * jnp.cos(2.0 * jnp.pi * xy))
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + jnp.exp(-z))
+
+
+def _cliff(xy, p):
+    r"""A gentle bowl whose upper terrace ends in a cliff of height 10 at x = −1.
+
+    .. math:: f = 0.1x^2 + 0.5y^2 + 10\,\sigma(-20(x+1))
+
+    On the cliff face the gradient reaches 50: one unclipped step of size 0.1 flings the point
+    about five units past the minimum; clipping the gradient norm keeps it on the ground.
+    """
+    x, y = xy[0], xy[1]
+    return 0.1 * x**2 + 0.5 * y**2 + 10.0 * _sigmoid(-20.0 * (x + 1.0))
+
+
+def _plateau(xy, p):
+    r"""A hill between an asymptote and a deep basin (Goodfellow et al., §8.2.7).
+
+    .. math:: f = \sigma(2x)\,\big((x-3)^2 - 2\big) + 0.5y^2
+
+    Left of the hill the loss falls monotonically towards the asymptote 0 as x → −∞ (no minimum
+    there); the global minimum, f ≈ −2, lies in the basin near x = 3 on the other side of the hill.
+    """
+    x, y = xy[0], xy[1]
+    return _sigmoid(2.0 * x) * ((x - 3.0) ** 2 - 2.0) + 0.5 * y**2
+
+
+SURFACES: dict[str, Surface] = {
+    s.name: s
+    for s in (
+        Surface(
+            name="quadratic",
+            title="Ill-conditioned quadratic",
+            latex=r"f(x,y)=\tfrac{1}{2}\left(u^{2}+\kappa v^{2}\right),\;"
+            r"(u,v)=R(\theta)^{\top}(x,y)",
+            fn=_quadratic,
+            domain=((-2.0, 2.0), (-2.0, 2.0)),
+            minima=((0.0, 0.0),),
+            default_start=(-1.6, 1.2),
+            description="A long narrow valley: the condition number κ is the ratio of its curvatures.",
+            params=(
+                SurfaceParam("kappa", "condition number κ", 10.0, 1.0, 100.0, "log"),
+                SurfaceParam("theta", "rotation θ (rad)", 0.0, 0.0, float(np.pi)),
+            ),
+        ),
+        Surface(
+            name="rosenbrock",
+            title="Rosenbrock",
+            latex=r"f(x,y)=(1-x)^{2}+100\left(y-x^{2}\right)^{2}",
+            fn=_rosenbrock,
+            domain=((-2.0, 2.0), (-1.0, 3.0)),
+            minima=((1.0, 1.0),),
+            default_start=(-1.5, 2.0),
+            description="A curved banana valley: easy to reach, slow to follow to the minimum at (1, 1).",
+        ),
+        Surface(
+            name="beale",
+            title="Beale",
+            latex=r"f(x,y)=(1.5-x+xy)^{2}+(2.25-x+xy^{2})^{2}+(2.625-x+xy^{3})^{2}",
+            fn=_beale,
+            domain=((-4.5, 4.5), (-4.5, 4.5)),
+            minima=((3.0, 0.5),),
+            default_start=(1.0, 1.5),
+            description="Flat plateaus and sharp ridges around one minimum at (3, 0.5).",
+        ),
+        Surface(
+            name="himmelblau",
+            title="Himmelblau",
+            latex=r"f(x,y)=(x^{2}+y-11)^{2}+(x+y^{2}-7)^{2}",
+            fn=_himmelblau,
+            domain=((-5.0, 5.0), (-5.0, 5.0)),
+            minima=((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)),
+            default_start=(-0.3, -0.9),
+            description="Four equally deep minima: where you start decides where you end.",
+        ),
+        Surface(
+            name="saddle",
+            title="Saddle",
+            latex=r"f(x,y)=x^{2}-y^{2}",
+            fn=_saddle,
+            domain=((-2.0, 2.0), (-2.0, 2.0)),
+            minima=(),
+            default_start=(-1.8, 0.01),
+            description="A saddle point at the origin; the loss is unbounded below along y.",
+            log_levels=False,
+        ),
+        Surface(
+            name="monkey_saddle",
+            title="Monkey saddle",
+            latex=r"f(x,y)=x^{3}-3xy^{2}",
+            fn=_monkey_saddle,
+            domain=((-1.5, 1.5), (-1.5, 1.5)),
+            minima=(),
+            default_start=(1.2, 0.05),
+            description="A degenerate saddle (zero Hessian at the origin) with three valleys going down.",
+            log_levels=False,
+        ),
+        Surface(
+            name="rastrigin",
+            title="Rastrigin",
+            latex=r"f(x,y)=20+\sum_{i\in\{x,y\}}\left(i^{2}-10\cos 2\pi i\right)",
+            fn=_rastrigin,
+            domain=((-5.12, 5.12), (-5.12, 5.12)),
+            minima=((0.0, 0.0),),
+            default_start=(3.2, 2.4),
+            description="A bowl covered in local minima: plain descent stops in the nearest dimple.",
+        ),
+        Surface(
+            name="cliff",
+            title="Cliff",
+            latex=r"f(x,y)=0.1x^{2}+0.5y^{2}+10\,\sigma\!\left(-20(x+1)\right)",
+            fn=_cliff,
+            domain=((-4.0, 6.0), (-2.0, 2.0)),
+            minima=((0.0, 0.0),),
+            default_start=(-3.5, 1.2),
+            description="A gentle terrace ending in a cliff: an unclipped step on the cliff face is flung "
+            "far away; gradient clipping keeps it close.",
+        ),
+        Surface(
+            name="plateau",
+            title="Asymptote and hill",
+            latex=r"f(x,y)=\sigma(2x)\left((x-3)^{2}-2\right)+0.5y^{2}",
+            fn=_plateau,
+            domain=((-4.0, 6.0), (-2.0, 2.0)),
+            minima=((2.9866, 0.0),),
+            default_start=(-0.6, 1.0),
+            description="Descent from the left slides forever towards an asymptote; the deep basin lies "
+            "over the hill.",
+            log_levels=False,
+        ),
+    )
+}
