@@ -1,0 +1,27 @@
+"""422 responses that say, in one line, which field was wrong and what is allowed."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+
+def describe(errors: list[dict]) -> str:
+    """``runs.0.adam.hyperparameters.learning_rate: Input should be less than or equal to 10``."""
+    parts = []
+    for e in errors:
+        loc = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
+        parts.append(f"{loc or 'body'}: {e.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = jsonable_encoder(exc.errors())
+        for e in errors:
+            e.pop("url", None)
+            e.pop("input", None)
+        return JSONResponse(status_code=422, content={"message": describe(errors), "detail": errors})

@@ -1,0 +1,169 @@
+"""Request and response models of the surface lab, generated from the engine's catalog.
+
+Each optimizer, surface and schedule gets its own model (a member of a discriminated union), so the
+OpenAPI document lists every hyperparameter with its range and a 422 names what is allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, Field, create_model, model_validator
+
+from app.api.schemas.common import Coordinate, Integer, Number, StrictModel
+from engine.modifiers import CLIP_MODES
+from engine.optimizers import OPTIMIZERS, OptimizerSpec
+from engine.schedules import MAX_PIECES, SCHEDULES
+from engine.surfaces import SURFACES
+
+MAX_STEPS = 10_000
+MAX_RUNS = 16
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _tagged_union(models: list[type[BaseModel]], tag: str):
+    return Annotated[Union[tuple(models)], Field(discriminator=tag)]  # noqa: UP007 - built at runtime
+
+
+# --- surfaces ---------------------------------------------------------------------------------
+
+
+def _surface_model(name: str) -> type[BaseModel]:
+    surface = SURFACES[name]
+    params = create_model(
+        f"{_camel(name)}Params",
+        __base__=StrictModel,
+        **{p.name: (Number(p.min, p.max, description=p.title), p.default) for p in surface.params},
+    )
+    return create_model(
+        f"{_camel(name)}Surface",
+        __base__=StrictModel,
+        name=(Literal[name], ...),
+        params=(params, Field(default_factory=params)),
+    )
+
+
+SurfaceSpec = _tagged_union([_surface_model(name) for name in SURFACES], "name")
+
+
+# --- schedules and clipping -------------------------------------------------------------------
+
+
+def _schedule_model(name: str) -> type[BaseModel]:
+    spec = SCHEDULES[name]
+    fields = {p.name: (Number(p.min, p.max, description=p.title), p.default) for p in spec.params}
+    return create_model(f"{_camel(name)}Schedule", __base__=StrictModel, name=(Literal[name], ...), **fields)
+
+
+class PiecewiseSchedule(StrictModel):
+    """``values[i]`` while ``boundaries[i-1] ≤ t < boundaries[i]``: one more value than boundaries."""
+
+    name: Literal["piecewise"]
+    boundaries: list[Number(1, 1e5)] = Field(min_length=1, max_length=MAX_PIECES)
+    values: list[Number(0, 10)] = Field(min_length=2, max_length=MAX_PIECES + 1)
+
+    @model_validator(mode="after")
+    def _check_pieces(self) -> PiecewiseSchedule:
+        if len(self.values) != len(self.boundaries) + 1:
+            raise ValueError("piecewise schedule needs exactly one more value than boundaries")
+        if any(later <= earlier for earlier, later in zip(self.boundaries, self.boundaries[1:], strict=False)):
+            raise ValueError("piecewise boundaries must be strictly increasing")
+        return self
+
+
+ScheduleSpec = _tagged_union(
+    [PiecewiseSchedule if name == "piecewise" else _schedule_model(name) for name in SCHEDULES], "name"
+)
+
+
+class ClipSpec(StrictModel):
+    """Clip the gradient before the rule: each coordinate to ±threshold, or its norm to threshold."""
+
+    mode: Literal[CLIP_MODES[1:]]  # "value" | "norm"
+    threshold: Number(1e-6, 1e6)
+
+
+class NoiseSpec(StrictModel):
+    """Simulated minibatch noise: g + σξ, ξ ~ N(0, I), reproducible from the seed."""
+
+    sigma: Number(0.0, 1e3) = 0.0
+    seed: Integer(0, 2**31 - 1) = 0
+
+
+# --- runs -------------------------------------------------------------------------------------
+
+
+def _run_model(spec: OptimizerSpec) -> type[BaseModel]:
+    hyper = create_model(
+        f"{_camel(spec.id)}Hyperparameters",
+        __base__=StrictModel,
+        **{h.name: (Number(h.min, h.max, description=h.title), h.default) for h in spec.hyperparameters},
+    )
+
+    def refuse_schedule(self):
+        if not spec.supports_schedule and self.schedule is not None and self.schedule.name != "constant":
+            raise ValueError(f"{spec.id} adapts its own per-coordinate rates: schedule must be null or constant")
+        return self
+
+    return create_model(
+        f"{_camel(spec.id)}Run",
+        __base__=StrictModel,
+        __validators__={"_refuse_schedule": model_validator(mode="after")(refuse_schedule)},
+        optimizer=(Literal[spec.id], ...),
+        hyperparameters=(hyper, Field(default_factory=hyper)),
+        schedule=(ScheduleSpec | None, None),
+        clip=(ClipSpec | None, None),
+    )
+
+
+RunSpec = _tagged_union([_run_model(spec) for spec in OPTIMIZERS.values()], "optimizer")
+
+
+class TrajectoriesCreate(StrictModel):
+    """Many runs on one surface from one start, with the same noise seed."""
+
+    surface: SurfaceSpec
+    start: tuple[Coordinate, Coordinate] | None = Field(
+        default=None, description="start point; the surface's default start when omitted"
+    )
+    steps: Integer(1, MAX_STEPS) = 500
+    runs: list[RunSpec] = Field(min_length=1, max_length=MAX_RUNS)
+    noise: NoiseSpec | None = None
+
+
+class RunPublic(BaseModel):
+    optimizer: str
+    hyperparameters: dict[str, float]
+    schedule: dict | None
+    clip: dict | None
+    points: list[tuple[float, float]]
+    loss: list[float]
+    grad_norm: list[float]
+    status: Literal["ok", "diverged"]
+    diverged_at: int | None
+    reason: str
+
+
+class TrajectoriesPublic(BaseModel):
+    surface: str
+    start: tuple[float, float]
+    steps: int
+    runs: list[RunPublic]
+
+
+class GridCreate(StrictModel):
+    """The surface sampled on a regular grid over its domain, for contour plots."""
+
+    surface: SurfaceSpec
+    resolution: Integer(10, 300) = 120
+
+
+class GridPublic(BaseModel):
+    surface: str
+    x: list[float]
+    y: list[float]
+    z: list[list[float]]
+    log_levels: bool

@@ -1,0 +1,39 @@
+"""Composition root: settings, middleware, routers, static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.api.errors import install_error_handlers
+from app.api.routes import catalog, pages, surface_ws, surfaces
+from app.settings import settings
+from engine.cache import enable_compilation_cache
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def create_app() -> FastAPI:
+    enable_compilation_cache(settings.JAX_CACHE_DIR)
+    app = FastAPI(
+        title="DescentLab",
+        version="0.1.0",
+        description="See optimization in deep learning: optimizers on loss surfaces, live networks.",
+    )
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def frame_ancestors(request, call_next):
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = f"frame-ancestors {settings.FRAME_ANCESTORS}"
+        return response
+
+    for module in (catalog, surfaces, surface_ws, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    return app
+
+
+app = create_app()

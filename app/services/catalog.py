@@ -1,0 +1,63 @@
+"""The catalog the page builds its controls from: one source of truth, straight from the engine."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import asdict
+
+from latex2mathml.converter import convert
+
+from engine.modifiers import CLIP_MODES
+from engine.optimizers import OPTIMIZERS
+from engine.schedules import SCHEDULES
+from engine.surfaces import SURFACES
+
+
+def mathml(latex: str) -> str:
+    """LaTeX as MathML, which browsers render natively (no script, nothing fetched)."""
+    return convert(latex, display="block")
+
+
+def _surface(s) -> dict:
+    return {
+        "name": s.name,
+        "title": s.title,
+        "description": s.description,
+        "formula": {"latex": s.latex, "mathml": mathml(s.latex)},
+        "domain": s.domain,
+        "minima": s.minima,
+        "default_start": s.default_start,
+        "log_levels": s.log_levels,
+        "params": [asdict(p) for p in s.params],
+    }
+
+
+def _optimizer(o) -> dict:
+    return {
+        "id": o.id,
+        "name": o.name,
+        "reference": o.reference,
+        "formula": [{"latex": line, "mathml": mathml(line)} for line in o.formula],
+        "hyperparameters": [asdict(h) for h in o.hyperparameters],
+        "supports_schedule": o.supports_schedule,
+        "full_batch_only": o.full_batch_only,
+    }
+
+
+def _schedule(s) -> dict:
+    return {
+        "name": s.name,
+        "title": s.title,
+        "formula": {"latex": s.latex, "mathml": mathml(s.latex)},
+        "params": [asdict(p) for p in s.params],
+    }
+
+
+@functools.cache
+def catalog() -> dict:
+    return {
+        "surfaces": [_surface(s) for s in SURFACES.values()],
+        "optimizers": [_optimizer(o) for o in OPTIMIZERS.values()],
+        "schedules": [_schedule(s) for s in SCHEDULES.values()],
+        "clip_modes": list(CLIP_MODES[1:]),
+    }

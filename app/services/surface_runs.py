@@ -1,0 +1,82 @@
+"""Between the API models and the engine: validated specs in, engine runs out, public models back."""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from app.api.schemas.surface import GridPublic, RunPublic, TrajectoriesCreate, TrajectoriesPublic
+from engine.runner import RunConfig, RunResult, simulate
+from engine.surfaces import SURFACES
+
+
+def start_point(spec: TrajectoriesCreate) -> tuple[float, float]:
+    return tuple(spec.start) if spec.start is not None else SURFACES[spec.surface.name].default_start
+
+
+def run_configs(spec: TrajectoriesCreate) -> list[RunConfig]:
+    return [
+        RunConfig(
+            optimizer=run.optimizer,
+            hyperparameters=run.hyperparameters.model_dump(),
+            schedule=run.schedule.model_dump() if run.schedule else None,
+            clip=run.clip.model_dump() if run.clip else None,
+        )
+        for run in spec.runs
+    ]
+
+
+def simulate_spec(spec: TrajectoriesCreate) -> list[RunResult]:
+    """Run a validated spec through the engine (blocking; call it from a worker thread)."""
+    return simulate(
+        spec.surface.name,
+        spec.surface.params.model_dump(),
+        start_point(spec),
+        run_configs(spec),
+        spec.steps,
+        spec.noise.model_dump() if spec.noise else None,
+    )
+
+
+def to_public(spec: TrajectoriesCreate, results: list[RunResult]) -> TrajectoriesPublic:
+    return TrajectoriesPublic(
+        surface=spec.surface.name,
+        start=start_point(spec),
+        steps=spec.steps,
+        runs=[
+            RunPublic(
+                optimizer=r.config.optimizer,
+                hyperparameters=r.config.hyperparameters,
+                schedule=r.config.schedule,
+                clip=r.config.clip,
+                points=r.points.tolist(),
+                loss=r.loss.tolist(),
+                grad_norm=r.grad_norm.tolist(),
+                status=r.status,
+                diverged_at=r.diverged_at,
+                reason=r.reason,
+            )
+            for r in results
+        ],
+    )
+
+
+@functools.cache
+def _grid_fn(surface: str):
+    fn = SURFACES[surface].fn
+    return jax.jit(jax.vmap(jax.vmap(fn, in_axes=(0, None)), in_axes=(0, None)))
+
+
+def grid(surface: str, params: dict[str, float], resolution: int) -> GridPublic:
+    """Sample the surface on ``resolution × resolution`` points of its domain (z[i][j] at y[i], x[j])."""
+    s = SURFACES[surface]
+    (x0, x1), (y0, y1) = s.domain
+    x = np.linspace(x0, x1, resolution, dtype=np.float32)
+    y = np.linspace(y0, y1, resolution, dtype=np.float32)
+    xy = np.stack(np.meshgrid(x, y), axis=-1)
+    z = np.asarray(_grid_fn(surface)(jnp.asarray(xy), s.param_vector(params)))
+    z = np.nan_to_num(z, nan=0.0, posinf=np.finfo(np.float32).max, neginf=np.finfo(np.float32).min)
+    return GridPublic(surface=surface, x=x.tolist(), y=y.tolist(), z=z.tolist(), log_levels=s.log_levels)

@@ -1,0 +1,204 @@
+"""State of one live surface session, apart from the socket: spec, computed paths, timeline, credits.
+
+The server owns the timeline. ``paths`` frames carry every run's whole path (sent after each start or
+update); ``tick`` frames carry the points from the previous cursor to the new one while playing or
+stepping. Both count against the credit window: at most ``max_ahead`` unacknowledged frames.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from app.api.schemas.messages import UpdateMessage
+from app.api.schemas.surface import TrajectoriesCreate
+from app.services.frames import encode_frame
+from app.services.surface_runs import start_point
+from engine.runner import RunResult
+
+TICK_SECONDS = 1 / 60
+PATH_FIELDS = ("x", "y", "loss", "grad_norm")
+
+
+def merge_update(spec: dict, msg: UpdateMessage) -> dict:
+    """The spec with an update applied (JSON level; validated afterwards as a whole)."""
+    new = copy.deepcopy(spec)
+    patch = msg.model_dump(exclude_unset=True, exclude={"type", "run"})
+    if msg.run is None:
+        new.update(patch)
+        return new
+    if msg.run >= len(new["runs"]):
+        raise ValueError(f"run {msg.run} does not exist (the session has {len(new['runs'])} runs)")
+    run = new["runs"][msg.run]
+    if "optimizer" in patch and patch["optimizer"] != run.get("optimizer"):
+        run["hyperparameters"] = {}
+    run.update({k: v for k, v in patch.items() if k != "hyperparameters"})
+    run["hyperparameters"] = {**run.get("hyperparameters", {}), **patch.get("hyperparameters", {})}
+    return new
+
+
+@dataclass
+class SurfaceSession:
+    max_ahead: int = 3
+    spec: dict | None = None
+    model: TrajectoriesCreate | None = None
+    pending: TrajectoriesCreate | None = None
+    results: list[RunResult] = field(default_factory=list)
+    version: int = 0
+    cursor: int = 0
+    playing: bool = False
+    steps_per_second: float = 100.0
+    send_paths: bool = False
+    tick_from: int | None = None
+    seq: int = 0
+    acked: int = 0
+    _budget: float = 0.0
+    _last_tick: float = 0.0
+
+    # --- client messages ------------------------------------------------------------------
+
+    def set_spec(self, raw: dict[str, Any]) -> None:
+        """Validate a whole spec and queue it for computing; raises ValidationError, changes nothing."""
+        model = TrajectoriesCreate.model_validate(raw)
+        self.spec, self.pending = model.model_dump(mode="json"), model
+
+    def update(self, msg: UpdateMessage) -> None:
+        if self.spec is None:
+            raise ValueError("send a start message before updates")
+        self.set_spec(merge_update(self.spec, msg))
+
+    def play(self) -> None:
+        if self.model is not None and self.cursor >= self.horizon:
+            self.cursor = 0
+        self.playing, self._last_tick, self._budget = True, time.monotonic(), 0.0
+
+    def move(self, cursor: int) -> None:
+        """Step or seek: pause and send the points at the new cursor."""
+        self.playing = False
+        self.cursor = max(0, min(cursor, self.horizon))
+        self.tick_from = self.cursor
+
+    def ack(self, seq: int) -> None:
+        self.acked = max(self.acked, min(seq, self.seq))
+
+    # --- computing --------------------------------------------------------------------------
+
+    def take_pending(self) -> TrajectoriesCreate | None:
+        pending, self.pending = self.pending, None
+        return pending
+
+    def computed(self, model: TrajectoriesCreate, results: list[RunResult]) -> None:
+        self.model, self.results = model, results
+        self.version += 1
+        self.cursor = min(self.cursor, self.horizon)
+        self.send_paths = True
+
+    @property
+    def horizon(self) -> int:
+        return self.model.steps if self.model else 0
+
+    # --- frames -----------------------------------------------------------------------------
+
+    @property
+    def credits(self) -> int:
+        return self.max_ahead - (self.seq - self.acked)
+
+    def advance_playback(self, now: float) -> float | None:
+        """Move the cursor by the time elapsed; returns seconds until the next tick (None: not playing)."""
+        if not self.playing or self.model is None:
+            return None
+        wait = TICK_SECONDS - (now - self._last_tick)
+        if wait > 0:
+            return wait
+        self._budget += (now - self._last_tick) * self.steps_per_second
+        self._last_tick = now
+        steps = int(self._budget)
+        if steps >= 1 and self.tick_from is None:
+            self._budget -= steps
+            self.tick_from = min(self.cursor + 1, self.horizon)
+            self.cursor = min(self.cursor + steps, self.horizon)
+            if self.cursor >= self.horizon:
+                self.playing = False
+        return TICK_SECONDS
+
+    def next_frame(self) -> bytes | None:
+        """The next binary frame to send, if any and if the credit window allows it."""
+        if self.credits <= 0 or self.model is None:
+            return None
+        if self.send_paths:
+            self.send_paths, self.tick_from = False, None
+            return self._frame(self._paths_header(), self._paths_payload())
+        if self.tick_from is not None:
+            first, self.tick_from = self.tick_from, None
+            return self._frame(self._tick_header(first), self._tick_payload(first))
+        return None
+
+    def state_message(self, **extra: Any) -> dict:
+        return {
+            "type": "state",
+            "playing": self.playing,
+            "cursor": self.cursor,
+            "steps": self.horizon,
+            "version": self.version,
+            "steps_per_second": self.steps_per_second,
+            **extra,
+        }
+
+    def _frame(self, header: dict, payload: np.ndarray) -> bytes:
+        self.seq += 1
+        return encode_frame({"seq": self.seq, "version": self.version, **header}, payload)
+
+    def _paths_header(self) -> dict:
+        m = self.model
+        return {
+            "type": "paths",
+            "surface": m.surface.name,
+            "surface_params": m.surface.params.model_dump(),
+            "start": list(start_point(m)),
+            "steps": m.steps,
+            "cursor": self.cursor,
+            "fields": list(PATH_FIELDS),
+            "runs": [
+                {
+                    "optimizer": r.config.optimizer,
+                    "hyperparameters": r.config.hyperparameters,
+                    "schedule": r.config.schedule,
+                    "clip": r.config.clip,
+                    "length": len(r.points),
+                    "status": r.status,
+                    "diverged_at": r.diverged_at,
+                    "reason": r.reason,
+                    "final_loss": float(r.loss[-1]),
+                }
+                for r in self.results
+            ],
+        }
+
+    def _paths_payload(self) -> np.ndarray:
+        return np.concatenate([np.column_stack([r.points, r.loss, r.grad_norm]).ravel() for r in self.results]).astype(
+            np.float32
+        )
+
+    def _tick_header(self, first: int) -> dict:
+        return {"type": "tick", "from": first, "cursor": self.cursor, "runs": len(self.results)}
+
+    def _tick_payload(self, first: int) -> np.ndarray:
+        rows = []
+        for r in self.results:
+            idx = np.minimum(np.arange(first, self.cursor + 1), len(r.points) - 1)
+            rows.append(np.column_stack([r.points[idx], r.loss[idx]]).ravel())
+        return np.concatenate(rows).astype(np.float32)
+
+
+def error_message(exc: Exception) -> dict:
+    """An error frame: what was wrong and where; the session keeps its previous state."""
+    if isinstance(exc, ValidationError):
+        errors = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in exc.errors(include_url=False)]
+        message = "; ".join(f"{'.'.join(e['loc']) or 'message'}: {e['msg']}" for e in errors)
+        return {"type": "error", "message": message, "errors": errors}
+    return {"type": "error", "message": str(exc), "errors": []}

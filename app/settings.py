@@ -1,0 +1,23 @@
+"""Server settings, from environment variables prefixed ``DESCENTLAB_`` (e.g. ``DESCENTLAB_PORT``)."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DESCENTLAB_")
+
+    HOST: str = "127.0.0.1"
+    PORT: int = 8000
+    # Who may embed the pages in an iframe (CSP frame-ancestors), e.g. "'self' https://slides.example".
+    FRAME_ANCESTORS: str = "*"
+    # Persistent XLA compilation cache (per machine, never baked into an image); empty disables it.
+    JAX_CACHE_DIR: str = ""
+    # Worker threads running engine work; XLA releases the GIL, so one per core.
+    ENGINE_THREADS: int = 2
+    # Binary frames a WebSocket session may send ahead of the client's acknowledgements.
+    WS_MAX_AHEAD: int = 3
+
+
+settings = Settings()
