@@ -25,3 +25,10 @@ def install_error_handlers(app: FastAPI) -> None:
             e.pop("url", None)
             e.pop("input", None)
         return JSONResponse(status_code=422, content={"message": describe(errors), "detail": errors})
+
+
+# Starlette answers 400 before validation when a body is not parseable JSON; say so in OpenAPI.
+BAD_BODY: dict[int | str, dict] = {
+    400: {"description": "The body is not valid JSON"},
+    422: {"description": "A field is missing, unknown, of the wrong type or out of range; `message` says which"},
+}

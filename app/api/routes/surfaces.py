@@ -3,20 +3,21 @@
 from fastapi import APIRouter
 
 from app.api.deps import run_engine
+from app.api.errors import BAD_BODY
 from app.api.schemas.surface import GridCreate, GridPublic, TrajectoriesCreate, TrajectoriesPublic
 from app.services import surface_runs
 
 router = APIRouter(prefix="/api/v1", tags=["surfaces"])
 
 
-@router.post("/trajectories")
+@router.post("/trajectories", responses=BAD_BODY)
 async def create_trajectories(spec: TrajectoriesCreate) -> TrajectoriesPublic:
     """Run every optimizer of the spec from one start; a diverged run ends at its last finite point."""
     results = await run_engine(surface_runs.simulate_spec, spec)
     return surface_runs.to_public(spec, results)
 
 
-@router.post("/surface-grid")
+@router.post("/surface-grid", responses=BAD_BODY)
 async def create_surface_grid(spec: GridCreate) -> GridPublic:
     """The surface's values on a regular grid over its domain, for the contour plot."""
     return await run_engine(surface_runs.grid, spec.surface.name, spec.surface.params.model_dump(), spec.resolution)

@@ -1,0 +1,44 @@
+# DescentLab — `make run` serves the app, `make test` runs the whole suite (see README).
+VENV      := .venv
+PY        := $(VENV)/bin/python
+HOST      ?= 127.0.0.1
+PORT      ?= 8000
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+JAX_CACHE ?= $(HOME)/.cache/descentlab/jax
+
+.PHONY: run test lint bench browser-deps clean
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	DESCENTLAB_JAX_CACHE_DIR=$(JAX_CACHE) $(VENV)/bin/descentlab serve --host $(HOST) --port $(PORT)
+
+# Debian chromium (driven by Playwright through executable_path) and the Latin Modern math font.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-lmodern >/dev/null 2>&1; then \
+		echo "installing chromium and fonts-lmodern"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-lmodern >/dev/null; \
+	fi
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: $(VENV)/.installed-dev browser-deps lint
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed-dev
+	$(PY) -m bench.run_all
+
+clean:
+	rm -rf $(VENV) test-artifacts .pytest_cache .ruff_cache

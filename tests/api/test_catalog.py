@@ -1,0 +1,50 @@
+from engine.optimizers import OPTIMIZERS
+from engine.surfaces import SURFACES
+
+
+def test_catalog_lists_every_surface_optimizer_and_schedule(client):
+    body = client.get("/api/v1/catalog").json()
+    assert [s["name"] for s in body["surfaces"]] == list(SURFACES)
+    assert [o["id"] for o in body["optimizers"]] == list(OPTIMIZERS)
+    assert {s["name"] for s in body["schedules"]} == {
+        "constant",
+        "power",
+        "exponential",
+        "piecewise",
+        "step",
+        "linear",
+        "plateau",
+    }
+    assert body["clip_modes"] == ["value", "norm"]
+
+
+def test_every_optimizer_has_its_rule_as_latex_and_mathml_and_ranged_hyperparameters(client):
+    for opt in client.get("/api/v1/catalog").json()["optimizers"]:
+        assert opt["formula"], opt["id"]
+        for line in opt["formula"]:
+            assert line["mathml"].startswith("<math") and line["latex"]
+        names = [h["name"] for h in opt["hyperparameters"]]
+        assert names[0] == "learning_rate"
+        for h in opt["hyperparameters"]:
+            assert h["min"] <= h["default"] <= h["max"]
+            assert h["scale"] in ("log", "linear")
+        lr = opt["hyperparameters"][0]
+        assert lr["scale"] == "log"
+
+
+def test_surfaces_carry_formula_domain_minima_and_default_start(client):
+    surfaces = {s["name"]: s for s in client.get("/api/v1/catalog").json()["surfaces"]}
+    assert surfaces["himmelblau"]["minima"].__len__() == 4
+    assert surfaces["rosenbrock"]["minima"] == [[1.0, 1.0]]
+    assert [p["name"] for p in surfaces["quadratic"]["params"]] == ["kappa", "theta"]
+    for s in surfaces.values():
+        (x0, x1), (y0, y1) = s["domain"]
+        x, y = s["default_start"]
+        assert x0 <= x <= x1 and y0 <= y <= y1
+        assert "<math" in s["formula"]["mathml"]
+
+
+def test_plotly_is_served_from_the_installed_wheel(client):
+    r = client.get("/vendor/plotly.min.js")
+    assert r.status_code == 200
+    assert "plotly.js v" in r.text[:200]
