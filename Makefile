@@ -25,9 +25,9 @@ run: $(VENV)/.installed
 
 # Debian chromium (driven by Playwright through executable_path) and the Latin Modern math font.
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-lmodern >/dev/null 2>&1; then \
-		echo "installing chromium and fonts-lmodern"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-lmodern >/dev/null; \
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-lmodern fonts-wqy-microhei >/dev/null 2>&1; then \
+		echo "installing chromium, fonts-lmodern (math) and fonts-wqy-microhei (Chinese UI)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-lmodern fonts-wqy-microhei >/dev/null; \
 	fi
 
 lint: $(VENV)/.installed-dev

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.api.errors import install_error_handlers
-from app.api.routes import catalog, pages, surface_ws, surfaces
+from app.api.routes import catalog, network, pages, surface_ws, surfaces
 from app.settings import settings
 from engine.cache import enable_compilation_cache
 
@@ -30,7 +30,7 @@ def create_app() -> FastAPI:
         response.headers["Content-Security-Policy"] = f"frame-ancestors {settings.FRAME_ANCESTORS}"
         return response
 
-    for module in (catalog, surfaces, surface_ws, pages):
+    for module in (catalog, surfaces, surface_ws, network, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     return app

@@ -77,6 +77,7 @@ class RunInputs(NamedTuple):
 class Carry(NamedTuple):
     theta: jax.Array
     loss: jax.Array
+    grad_norm: jax.Array
     opt_state: Any
     plateau: schedules.PlateauState
     t: jax.Array
@@ -86,6 +87,8 @@ class Carry(NamedTuple):
 
 
 class StepOutput(NamedTuple):
+    """Per step ``t``: the point θ_t, f(θ_t), ‖∇f(θ_t)‖ and the rate ε_t of the update from θ_t."""
+
     theta: jax.Array
     loss: jax.Array
     grad_norm: jax.Array
@@ -93,81 +96,112 @@ class StepOutput(NamedTuple):
 
 
 def _single_run_fns(spec: OptimizerSpec, surface_name: str):
-    """``init(theta0, inputs, sp) -> Carry`` and ``chunk(carry, inputs, sp, length)`` for one run."""
+    """``init(theta0, inputs, sp) -> Carry`` and ``step(carry, (ξ_t, ε_t), inputs, sp)`` for one run.
+
+    Step ``t`` evaluates f and ∇f at θ_t (reported as point t) and then updates to θ_{t+1}. If f(θ_t)
+    or ∇f(θ_t) is not finite the run diverges at t; if θ_{t+1} is not finite or leaves the bounded
+    region it diverges at t + 1. After divergence the carry is frozen.
+    """
     surface_fn = SURFACES[surface_name].fn
 
     def init(theta0, inputs: RunInputs, sp) -> Carry:
-        opt_state = spec.factory(**inputs.hyper).init(theta0)
-        loss0 = surface_fn(theta0, sp)
+        zero = jnp.zeros((), jnp.float32)
         return Carry(
             theta=theta0,
-            loss=loss0,
-            opt_state=opt_state,
-            plateau=schedules.init_plateau(loss0),
+            loss=zero,
+            grad_norm=zero,
+            opt_state=spec.factory(**inputs.hyper).init(theta0),
+            plateau=schedules.init_plateau(jnp.float32(jnp.inf)),
             t=jnp.int32(0),
             alive=jnp.bool_(True),
             diverged_at=jnp.int32(-1),
             reason=jnp.int32(0),
         )
 
-    def step(c: Carry, xi: jax.Array, inputs: RunInputs, sp) -> tuple[Carry, StepOutput]:
+    def step(c: Carry, xs, inputs: RunInputs, sp) -> tuple[Carry, StepOutput]:
+        xi, base_rate = xs
         f = functools.partial(surface_fn, p=sp)
-        lr = schedules.scheduled_rate(c.t, inputs.hyper["learning_rate"], inputs.schedule, c.plateau)
+        loss, g = jax.value_and_grad(f)(c.theta)
+        grad_norm = jnp.linalg.norm(g)
+        # f(θ_t) is known before update t: count it first, so ε_t is reduced once p steps brought no new best.
+        plateau = schedules.update_plateau(
+            c.plateau, loss, inputs.schedule, active=c.alive & jnp.isfinite(loss) & jnp.isfinite(grad_norm)
+        )
+        lr = base_rate * plateau.scale
         hyper = {**inputs.hyper, "learning_rate": lr}
         point = c.theta
         if spec.lookahead:
             point = momentum_lookahead(c.theta, c.opt_state, hyper[spec.lookahead])
-        g = jax.grad(f)(point)
+            g = jax.grad(f)(point)
         g = modifiers.clip(g + xi, inputs.clip)
         extra = {"hessian": jax.hessian(f)(point)} if spec.needs_hessian else {}
         delta, new_state = spec.factory(**hyper).update(g, c.opt_state, c.theta, **extra)
         theta_new = c.theta + delta
-        loss_new, grad_new = jax.value_and_grad(f)(theta_new)
-        grad_norm_new = jnp.linalg.norm(grad_new)
-        finite = jnp.isfinite(loss_new) & jnp.all(jnp.isfinite(theta_new)) & jnp.isfinite(grad_norm_new)
-        inside = jnp.all(jnp.abs(theta_new) <= BOUND)
-        keep = c.alive & finite & inside
-        diverging = c.alive & ~keep
+
+        here_ok = c.alive & jnp.isfinite(loss) & jnp.isfinite(grad_norm)
+        finite_new = jnp.all(jnp.isfinite(theta_new))
+        keep = here_ok & finite_new & jnp.all(jnp.abs(theta_new) <= BOUND)
         choose = functools.partial(jnp.where, keep)
+        reason = jnp.where(~here_ok | ~finite_new, 1, 2)
         carry = Carry(
             theta=choose(theta_new, c.theta),
-            loss=choose(loss_new, c.loss),
+            loss=jnp.where(here_ok, loss, c.loss),
+            grad_norm=jnp.where(here_ok, grad_norm, c.grad_norm),
             opt_state=jax.tree.map(choose, new_state, c.opt_state),
-            plateau=jax.tree.map(
-                choose, schedules.update_plateau(c.plateau, loss_new, inputs.schedule), c.plateau
-            ),
+            plateau=plateau,
             t=c.t + 1,
             alive=keep,
-            diverged_at=jnp.where(diverging, c.t + 1, c.diverged_at),
-            reason=jnp.where(diverging, jnp.where(finite, 2, 1), c.reason),
+            diverged_at=jnp.where(c.alive & ~keep, jnp.where(here_ok, c.t + 1, c.t), c.diverged_at),
+            reason=jnp.where(c.alive & ~keep, reason, c.reason),
         )
-        out = StepOutput(carry.theta, carry.loss, choose(grad_norm_new, 0.0), lr)
+        out = StepOutput(c.theta, carry.loss, carry.grad_norm, lr)
         return carry, out
 
-    def chunk(carry: Carry, inputs: RunInputs, sp, length: int):
-        noise = modifiers.noise_sequence(inputs.noise, carry.t, length, carry.theta.shape)
-        return jax.lax.scan(lambda c, xi: step(c, xi, inputs, sp), carry, noise)
+    return init, step
 
-    return init, chunk
+
+def _batched_noise(noise: modifiers.NoiseArrays, t0: jax.Array, length: int) -> jax.Array:
+    """(length, R, 2) noise for every run; skipped entirely (a real branch) when every σ is 0."""
+
+    def draw(_):
+        per_run = jax.vmap(lambda n, t: modifiers.noise_sequence(n, t, length, (2,)))(noise, t0)
+        return jnp.swapaxes(per_run, 0, 1)
+
+    zeros = jnp.zeros((length, t0.shape[0], 2), jnp.float32)
+    return jax.lax.cond(jnp.any(noise.sigma != 0), draw, lambda _: zeros, None)
+
+
+def _batched_rates(inputs: RunInputs, t0: jax.Array, length: int) -> jax.Array:
+    """(length, R) scheduled rates ε_t before any plateau reduction; constant runs skip the formulas."""
+    lr0 = inputs.hyper["learning_rate"]
+
+    def scheduled(_):
+        t = t0[None, :] + jnp.arange(length)[:, None]
+        rate = jax.vmap(jax.vmap(schedules.scheduled_rate), in_axes=(0, None, None))
+        return rate(t, lr0, inputs.schedule)
+
+    constant = jnp.all(inputs.schedule.kind == schedules.SCHEDULE_KINDS.index("constant"))
+    return jax.lax.cond(constant, lambda _: jnp.broadcast_to(lr0, (length, lr0.shape[0])), scheduled, None)
 
 
 @functools.cache
 def compiled(optimizer: str, surface: str, length: int):
-    """Jitted ``(first, more)``: vmapped over runs; ``first`` starts from θ₀, ``more`` from a carry."""
-    init, chunk = _single_run_fns(OPTIMIZERS[optimizer], surface)
+    """Jitted ``(first, more)`` over a batch of runs; ``first`` starts from θ₀, ``more`` from a carry.
 
-    surface_fn = SURFACES[surface].fn
-
-    def first(theta0, inputs, sp):
-        loss0, grad0 = jax.value_and_grad(surface_fn)(theta0, sp)
-        carry, out = chunk(init(theta0, inputs, sp), inputs, sp, length)
-        return carry, out, (loss0, jnp.linalg.norm(grad0))
+    The scan runs over time with the whole batch in its carry, so outputs come out time-major
+    (length, R, …) without a transpose.
+    """
+    init, step = _single_run_fns(OPTIMIZERS[optimizer], surface)
+    batched_step = jax.vmap(step, in_axes=(0, 0, 0, None))
 
     def more(carry, inputs, sp):
-        return chunk(carry, inputs, sp, length)
+        xs = (_batched_noise(inputs.noise, carry.t, length), _batched_rates(inputs, carry.t, length))
+        return jax.lax.scan(lambda c, x: batched_step(c, x, inputs, sp), carry, xs)
 
-    batch = (0, 0, None)
-    return jax.jit(jax.vmap(first, in_axes=batch)), jax.jit(jax.vmap(more, in_axes=batch))
+    def first(theta0, inputs, sp):
+        return more(jax.vmap(init, in_axes=(0, 0, None))(theta0, inputs, sp), inputs, sp)
+
+    return jax.jit(first), jax.jit(more)
 
 
 def chunk_length(steps: int) -> int:
@@ -193,16 +227,22 @@ def _stack_inputs(configs: list[RunConfig], noise: dict | None) -> RunInputs:
     return jax.tree.map(lambda *xs: np.stack(xs), *rows)
 
 
-def _launch(optimizer, surface, sp, starts, inputs, steps):
-    """Dispatch all chunks of one optimizer kind (asynchronously); returns device arrays."""
-    length = chunk_length(steps)
+def _run_chunks(optimizer, surface, sp, starts, inputs, evaluations):
+    """All chunks of one optimizer kind, dispatched asynchronously; time-major numpy outputs."""
+    length = chunk_length(evaluations)
     first, more = compiled(optimizer, surface, length)
-    carry, out, head = first(starts, inputs, sp)
+    carry, out = first(starts, inputs, sp)
     outs = [out]
-    for _ in range(1, -(-steps // length)):
+    for _ in range(1, -(-evaluations // length)):
         carry, out = more(carry, inputs, sp)
         outs.append(out)
-    return carry, outs, head
+    return carry, outs
+
+
+def _gather(outs: list[StepOutput], evaluations: int) -> StepOutput:
+    if len(outs) == 1:
+        return jax.tree.map(lambda x: np.asarray(x)[:evaluations], outs[0])
+    return jax.tree.map(lambda *xs: np.concatenate([np.asarray(x) for x in xs])[:evaluations], *outs)
 
 
 def simulate(
@@ -213,7 +253,11 @@ def simulate(
     steps: int,
     noise: dict | None = None,
 ) -> list[RunResult]:
-    """Run every config for ``steps`` updates from ``start``; results in the order of ``runs``."""
+    """Run every config for ``steps`` updates from ``start``; results in the order of ``runs``.
+
+    ``steps + 1`` points are evaluated (θ₀ … θ_steps); the update computed after the last point is
+    discarded, so a divergence there does not count.
+    """
     sp = SURFACES[surface].param_vector(surface_params)
     start = np.asarray(start, np.float32)
     groups: dict[str, list[int]] = {}
@@ -223,23 +267,49 @@ def simulate(
     for optimizer, idx in groups.items():
         inputs = _stack_inputs([runs[i] for i in idx], noise)
         starts = np.broadcast_to(start, (len(inputs.clip.mode), 2)).copy()
-        launched[optimizer] = _launch(optimizer, surface, sp, starts, inputs, steps)
+        launched[optimizer] = _run_chunks(optimizer, surface, sp, starts, inputs, steps + 1)
     results: list[RunResult | None] = [None] * len(runs)
     for optimizer, idx in groups.items():
-        carry, outs, (loss0, grad0) = launched[optimizer]
-        loss0, grad0 = float(loss0[0]), float(grad0[0])
-        out = jax.tree.map(lambda *xs: np.concatenate([np.asarray(x) for x in xs], axis=1)[:, :steps], *outs)
+        carry, outs = launched[optimizer]
+        out = _gather(outs, steps + 1)
         diverged_at, reason = np.asarray(carry.diverged_at), np.asarray(carry.reason)
         for row, i in enumerate(idx):
             k = int(diverged_at[row])
+            k = -1 if k > steps else k
             n = steps + 1 if k < 0 else k
             results[i] = RunResult(
                 config=runs[i],
-                points=np.concatenate([start[None], out.theta[row]])[:n],
-                loss=np.concatenate([[loss0], out.loss[row]])[:n].astype(np.float32),
-                grad_norm=np.concatenate([[grad0], out.grad_norm[row]])[:n].astype(np.float32),
-                learning_rate=out.learning_rate[row][: n - 1],
+                points=out.theta[:n, row],
+                loss=out.loss[:n, row],
+                grad_norm=out.grad_norm[:n, row],
+                learning_rate=out.learning_rate[: n - 1, row],
                 diverged_at=None if k < 0 else k,
-                reason=DIVERGENCE_REASONS[int(reason[row])],
+                reason=DIVERGENCE_REASONS[int(reason[row])] if k >= 0 else "",
             )
     return results
+
+
+def sweep(
+    surface: str,
+    surface_params: dict[str, float] | None,
+    starts: np.ndarray,
+    config: RunConfig,
+    hyper: dict[str, np.ndarray] | None,
+    steps: int,
+    noise: dict | None = None,
+) -> StepOutput:
+    """One optimizer from many starts and/or hyperparameter values in one vmapped call.
+
+    ``starts`` is (R, 2); ``hyper`` maps hyperparameter names to (R,) arrays that override
+    ``config.hyperparameters`` (a learning-rate × momentum grid, a basin-of-attraction map).
+    Returns time-major outputs, (steps + 1, R, …); a diverged run's entries repeat its last finite
+    values. R should be a power of two to reuse one compiled function across sweeps.
+    """
+    starts = np.asarray(starts, np.float32)
+    base = _stack_inputs([config], noise)
+    tiled = jax.tree.map(lambda x: np.repeat(x[:1], len(starts), axis=0), base)
+    values = {k: np.asarray(v, np.float32) for k, v in (hyper or {}).items()}
+    inputs = tiled._replace(hyper={**tiled.hyper, **values})
+    sp = SURFACES[surface].param_vector(surface_params)
+    _, outs = _run_chunks(config.optimizer, surface, sp, starts, inputs, steps + 1)
+    return _gather(outs, steps + 1)

@@ -140,8 +140,8 @@ def encode_schedule(config: dict | None) -> ScheduleArrays:
     return ScheduleArrays(np.int32(SCHEDULE_KINDS.index(spec.name)), params, boundaries, values)
 
 
-def scheduled_rate(t: jnp.ndarray, lr0: jnp.ndarray, s: ScheduleArrays, plateau: PlateauState) -> jnp.ndarray:
-    """Learning rate for update ``t`` (0-based) under schedule ``s``."""
+def scheduled_rate(t: jnp.ndarray, lr0: jnp.ndarray, s: ScheduleArrays) -> jnp.ndarray:
+    """Learning rate for update ``t`` (0-based) under schedule ``s``, before any plateau reduction."""
     t = jnp.asarray(t, jnp.float32)
     a, b = s.params[0], s.params[1]
     tau = jnp.maximum(a, 1.0)
@@ -151,37 +151,38 @@ def scheduled_rate(t: jnp.ndarray, lr0: jnp.ndarray, s: ScheduleArrays, plateau:
             lr0,
             lr0 / (1.0 + t / a) ** b,
             lr0 * a ** (t / b),
-            s.values[jnp.sum(s.boundaries <= t)],
+            jnp.asarray(s.values)[jnp.sum(s.boundaries <= t)],  # s may hold NumPy arrays (preview)
             lr0 * b ** jnp.floor(t / a),
             (1.0 - frac) * lr0 + frac * b,
-            lr0 * plateau.scale,
+            lr0,  # reduce-on-plateau: the runner multiplies by PlateauState.scale
         ]
     )
     return candidates[s.kind]
 
 
 def init_plateau(loss0: jnp.ndarray) -> PlateauState:
-    return PlateauState(
-        jnp.asarray(loss0, jnp.float32), jnp.zeros((), jnp.float32), jnp.ones((), jnp.float32)
-    )
+    return PlateauState(jnp.asarray(loss0, jnp.float32), jnp.zeros((), jnp.float32), jnp.ones((), jnp.float32))
 
 
-def update_plateau(state: PlateauState, loss: jnp.ndarray, s: ScheduleArrays) -> PlateauState:
-    """Count steps without a new best loss; after ``patience`` of them multiply the scale by ``factor``."""
+def update_plateau(state: PlateauState, loss: jnp.ndarray, s: ScheduleArrays, active: jnp.ndarray) -> PlateauState:
+    """Count steps without a new best loss; after ``patience`` of them multiply the scale by ``factor``.
+
+    Only a ``plateau`` schedule ever changes the scale; ``active`` freezes the state (a diverged run).
+    """
     factor, patience = s.params[0], s.params[1]
     improved = loss < state.best
     wait = jnp.where(improved, 0.0, state.wait + 1.0)
-    reduce = wait >= patience
-    return PlateauState(
+    reduce = (wait >= patience) & (s.kind == SCHEDULE_KINDS.index("plateau"))
+    new = PlateauState(
         best=jnp.where(improved, loss, state.best),
         wait=jnp.where(reduce, 0.0, wait),
         scale=jnp.where(reduce, state.scale * factor, state.scale),
     )
+    return jax.tree.map(lambda a, b: jnp.where(active, a, b), new, state)
 
 
 def preview(config: dict | None, lr0: float, steps: int) -> np.ndarray:
     """Learning rate for t = 0..steps-1 (the plateau schedule is shown without reductions)."""
     s = encode_schedule(config)
-    plateau = init_plateau(jnp.float32(0.0))
-    rate = jax.vmap(lambda t: scheduled_rate(t, jnp.float32(lr0), s, plateau))
+    rate = jax.vmap(lambda t: scheduled_rate(t, jnp.float32(lr0), s))
     return np.asarray(rate(jnp.arange(steps, dtype=jnp.float32)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -97,7 +98,9 @@ def _rastrigin(xy, p):
 
 
 def _sigmoid(z):
-    return 1.0 / (1.0 + jnp.exp(-z))
+    # jax.nn.sigmoid, not 1/(1+exp(-z)): the naive form's gradient is inf/inf = NaN once exp(-z) overflows
+    # (z < -88 in float32), e.g. on the cliff for x > 3.4 after an unclipped step.
+    return jax.nn.sigmoid(z)
 
 
 def _cliff(xy, p):
@@ -211,7 +214,7 @@ SURFACES: dict[str, Surface] = {
             fn=_cliff,
             domain=((-4.0, 6.0), (-2.0, 2.0)),
             minima=((0.0, 0.0),),
-            default_start=(-3.5, 1.2),
+            default_start=(-1.0, 1.2),  # on the cliff face, where the gradient is 50
             description="A gentle terrace ending in a cliff: an unclipped step on the cliff face is flung "
             "far away; gradient clipping keeps it close.",
         ),
@@ -221,10 +224,9 @@ SURFACES: dict[str, Surface] = {
             latex=r"f(x,y)=\sigma(2x)\left((x-3)^{2}-2\right)+0.5y^{2}",
             fn=_plateau,
             domain=((-4.0, 6.0), (-2.0, 2.0)),
-            minima=((2.9866, 0.0),),
+            minima=((3.004897, 0.0),),
             default_start=(-0.6, 1.0),
-            description="Descent from the left slides forever towards an asymptote; the deep basin lies "
-            "over the hill.",
+            description="Descent from the left slides forever towards an asymptote; the deep basin lies over the hill.",
             log_levels=False,
         ),
     )

@@ -7,6 +7,9 @@ from dataclasses import asdict
 
 from latex2mathml.converter import convert
 
+from engine.activations import ACTIVATIONS
+from engine.datasets import DATASETS
+from engine.inits import INITS
 from engine.modifiers import CLIP_MODES
 from engine.optimizers import OPTIMIZERS
 from engine.schedules import SCHEDULES
@@ -53,6 +56,34 @@ def _schedule(s) -> dict:
     }
 
 
+def _params(params: dict) -> list[dict]:
+    return [{"name": name, **asdict(p)} for name, p in params.items()]
+
+
+def _activation(a) -> dict:
+    return {
+        "name": a.name,
+        "title": a.title,
+        "formula": {"latex": a.latex, "mathml": mathml(a.latex)},
+        "relu_family": a.is_relu_family,
+        "params": _params(a.params),
+    }
+
+
+def _init(i) -> dict:
+    return {
+        "name": i.name,
+        "title": i.title,
+        "reference": i.reference,
+        "formula": {"latex": i.latex, "mathml": mathml(i.latex)},
+        "params": _params(i.params),
+    }
+
+
+def _dataset(d) -> dict:
+    return {"name": d.name, "title": d.title, "description": d.description, "params": _params(d.params)}
+
+
 @functools.cache
 def catalog() -> dict:
     return {
@@ -60,4 +91,7 @@ def catalog() -> dict:
         "optimizers": [_optimizer(o) for o in OPTIMIZERS.values()],
         "schedules": [_schedule(s) for s in SCHEDULES.values()],
         "clip_modes": list(CLIP_MODES[1:]),
+        "activations": [_activation(a) for a in ACTIVATIONS.values()],
+        "inits": [_init(i) for i in INITS.values()],
+        "datasets": [_dataset(d) for d in DATASETS.values()],
     }

@@ -1,0 +1,16 @@
+"""One-shot network-lab work: the initialization experiment."""
+
+from fastapi import APIRouter
+
+from app.api.deps import run_engine
+from app.api.errors import BAD_BODY
+from app.api.schemas.network import InitExperimentCreate, InitExperimentPublic
+from app.services import network_runs
+
+router = APIRouter(prefix="/api/v1", tags=["network"])
+
+
+@router.post("/init-experiment", responses=BAD_BODY)
+async def create_init_experiment(spec: InitExperimentCreate) -> InitExperimentPublic:
+    """Per-layer activation mean, std and histogram of a deep stack fed N(0, 1) data (seed 001)."""
+    return await run_engine(network_runs.init_experiment, spec)

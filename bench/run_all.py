@@ -1,0 +1,27 @@
+"""Run every benchmark and print a Markdown table (copy the numbers into docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench import slider_latency, trajectories
+
+
+def main() -> None:
+    results = {"trajectories": trajectories.main(), "slider_latency": slider_latency.main()}
+    out = Path("bench/results")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2))
+    t, s = results["trajectories"], results["slider_latency"]
+    print("| benchmark | result |\n|---|---|")
+    print(f"| {t['runs']} runs × {t['steps']} Adam steps, engine | {t['engine_ms']:.1f} ms |")
+    print(f"| same, vectorized NumPy | {t['numpy_ms']:.1f} ms ({t['speedup_vs_numpy']:.2f}×) |")
+    if "torch_ms" in t:
+        print(f"| same, PyTorch CPU | {t['torch_ms']:.1f} ms ({t['speedup_vs_torch']:.2f}×) |")
+    print(f"| slider update → paths frame, p50 / p95 | {s['p50_ms']:.2f} / {s['p95_ms']:.2f} ms |")
+    print(f"| compilations during {s['updates']} updates | {s['compilations']} |")
+
+
+if __name__ == "__main__":
+    main()
