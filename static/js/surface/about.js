@@ -1,0 +1,25 @@
+// "About this surface": the catalog's formula (MathML), description, domain and known minima.
+
+import { el, setChildren } from "../dom.js";
+import { setCatalogText, setText } from "../i18n.js";
+import { setMath } from "../mathml.js";
+import { formatNumber } from "../numbers.js";
+
+const pair = ([a, b]) => `(${formatNumber(a)}, ${formatNumber(b)})`;
+
+export function renderAbout(root, surface) {
+  const title = setCatalogText(el("h3", { class: "about-title" }), `surface.${surface.name}`, surface.title);
+  const formula = el("div", { class: "formula" });
+  setMath(formula, surface.formula.mathml);
+  const description = setCatalogText(el("p", { class: "about-description" }), `surface.${surface.name}.description`, surface.description);
+  const [xr, yr] = surface.domain;
+  const facts = el(
+    "dl",
+    { class: "facts" },
+    setText(el("dt"), "about.domain"),
+    el("dd", {}, `x ∈ [${formatNumber(xr[0])}, ${formatNumber(xr[1])}], y ∈ [${formatNumber(yr[0])}, ${formatNumber(yr[1])}]`),
+    setText(el("dt"), "about.minima"),
+    surface.minima.length ? el("dd", {}, surface.minima.map(pair).join("  ")) : setText(el("dd"), "about.noMinima"),
+  );
+  setChildren(root, title, formula, description, facts);
+}

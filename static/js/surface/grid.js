@@ -1,0 +1,49 @@
+// Fetches the surface sampled on a grid (POST /api/v1/surface-grid): one request in flight, newest wins.
+
+export class GridLoader {
+  /** onGrid(surfaceSpec, grid) on success; onError(message) on failure. */
+  constructor({ onGrid, onError, resolution = 120 }) {
+    this.onGrid = onGrid;
+    this.onError = onError;
+    this.resolution = resolution;
+    this.inFlight = false;
+    this.queued = null;
+    this.cache = new Map();
+  }
+
+  /** Ask for the grid of {name, params}; while a request is running only the newest ask is kept. */
+  load(surface) {
+    const key = JSON.stringify(surface);
+    if (this.cache.has(key)) {
+      this.queued = null;
+      this.onGrid(surface, this.cache.get(key));
+      return;
+    }
+    this.queued = surface;
+    if (!this.inFlight) this.next();
+  }
+
+  async next() {
+    const surface = this.queued;
+    if (!surface) return;
+    this.queued = null;
+    this.inFlight = true;
+    try {
+      const response = await fetch("/api/v1/surface-grid", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ surface, resolution: this.resolution }),
+      });
+      const body = await response.json();
+      if (!response.ok) throw new Error(body.message ?? response.statusText);
+      if (this.cache.size > 32) this.cache.clear();
+      this.cache.set(JSON.stringify(surface), body);
+      if (!this.queued) this.onGrid(surface, body);
+    } catch (err) {
+      this.onError(err.message);
+    } finally {
+      this.inFlight = false;
+      this.next();
+    }
+  }
+}

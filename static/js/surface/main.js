@@ -1,0 +1,314 @@
+// The surface lab's controller: state ↔ URL, catalog-built controls, the live session, the charts.
+
+import { Banner } from "../banner.js";
+import { bindLanguageToggle, catalogText, onLanguageChange, setLanguage, t } from "../i18n.js";
+import { formatNumber } from "../numbers.js";
+import { completeSurfaceParams, normalizeState, parseHash, runSpec, serializeState, toSpec } from "../state.js";
+import { renderAbout } from "./about.js";
+import { ContourChart, LossChart } from "./charts.js";
+import { RunList, SurfacePanel, runStyle } from "./controls.js";
+import { GridLoader } from "./grid.js";
+import { renderLegend } from "./legend.js";
+import { Player } from "./player.js";
+import { SurfaceSession } from "./session.js";
+
+const $ = (id) => document.getElementById(id);
+
+async function fetchCatalog() {
+  const response = await fetch("/api/v1/catalog");
+  if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+  return response.json();
+}
+
+class SurfaceLab {
+  constructor(catalog, state) {
+    this.catalog = catalog;
+    this.state = state;
+    this.paths = null; // the newest decoded `paths` frame
+    this.pendingSeek = state.cursor;
+    this.frame = { render: false, cursor: false, id: 0 };
+    this.banner = new Banner($("banner"));
+    this.session = new SurfaceSession();
+
+    this.contour = new ContourChart($("contour"), { onPickStart: (point) => this.moveStart(point) });
+    this.loss = new LossChart($("loss"));
+    this.grids = new GridLoader({
+      onGrid: (surface, grid) => {
+        if (surface.name !== this.state.surface) return;
+        this.contour.setSurface(this.surface, grid);
+        this.requestRender();
+      },
+      onError: (message) => this.banner.show("grid", "error", "banner.error", { message }),
+    });
+    this.surfacePanel = new SurfacePanel($("surface-panel"), catalog, state, {
+      surface: (name) => this.changeSurface(name),
+      params: (params) => this.changeSurfaceParams(params),
+      steps: (steps) => {
+        this.state.steps = steps;
+        this.runList.setSteps(steps);
+        this.changeSpec({ steps });
+      },
+      noise: (noise) => {
+        Object.assign(this.state, noise);
+        this.changeSpec({ noise: { sigma: this.state.sigma, seed: this.state.seed } });
+      },
+      resetStart: () => this.moveStart([...this.surface.default_start]),
+    });
+    this.runList = new RunList($("run-list"), $("add-run"), catalog, state, {
+      run: (index, run) => this.send({ type: "update", run: index, ...runSpec(run) }),
+      runs: (runs) => this.send({ type: "update", runs: runs.map(runSpec) }),
+    });
+    this.player = new Player($("player"), {
+      play: () => this.session.resume(),
+      pause: () => this.session.pause(),
+      step: (count) => this.session.step(count),
+      seek: (step) => {
+        this.setCursor(step);
+        this.session.seek(step);
+      },
+      speed: (speed) => {
+        this.state.speed = speed;
+        this.session.speed(speed);
+        this.saveHash();
+      },
+    });
+    this.player.setSpeed(state.speed);
+    this.player.setSteps(state.steps);
+    this.player.setCursor(state.cursor);
+
+    bindLanguageToggle(document, (lang) => {
+      this.state.lang = lang;
+      this.saveHash();
+    });
+    onLanguageChange(() => this.relabel());
+    this.relabel();
+    this.applyHidden();
+    renderAbout($("about"), this.surface);
+    this.contour.setStart(state.start);
+    this.grids.load(this.surfaceSpec());
+    this.listen();
+    this.saveHash();
+    this.pinStage();
+  }
+
+  /** Keep the charts in view beside a long run list; a stage taller than the window pins by its bottom. */
+  pinStage() {
+    const stage = document.querySelector(".stage");
+    const place = () => (stage.style.top = `${Math.min(12, window.innerHeight - stage.offsetHeight - 12)}px`);
+    new ResizeObserver(place).observe(stage);
+    window.addEventListener("resize", place);
+  }
+
+  get surface() {
+    return this.catalog.surfaces.find((s) => s.name === this.state.surface);
+  }
+
+  surfaceSpec() {
+    return { name: this.state.surface, params: { ...this.state.params } };
+  }
+
+  // --- talking to the server --------------------------------------------------------------------
+
+  listen() {
+    const session = this.session;
+    const connecting = setTimeout(() => this.banner.show("connection", "info", "banner.connecting"), 800);
+    session.on("open", () => {
+      clearTimeout(connecting);
+      this.banner.hide("connection");
+      session.start(toSpec(this.state), false);
+      session.speed(this.state.speed);
+    });
+    session.on("close", ({ willRetry }) => {
+      if (willRetry) this.banner.show("connection", "info", "banner.reconnecting");
+      this.player.setPlaying(false);
+      this.pendingSeek = this.state.cursor;
+    });
+    session.on("paths", (frame) => this.receivePaths(frame));
+    session.on("tick", (frame) => this.setCursor(frame.cursor));
+    session.on("state", (message) => {
+      this.player.setPlaying(message.playing);
+      this.player.setSpeed(message.steps_per_second);
+      if (Number.isInteger(message.cursor) && !this.pendingSeek) this.setCursor(message.cursor);
+    });
+    session.on("error", (message) => {
+      this.banner.show("ws-error", "error", "banner.error", { message: message.message }, { timeout: 12000 });
+      if (this.paths) this.runList.setStatuses(this.paths.runs);
+      this.setBusy(false);
+    });
+    session.connect();
+  }
+
+  send(message) {
+    this.saveHash();
+    if (message.type === "update") this.setBusy(true);
+    this.session.send(message);
+  }
+
+  /** A spec-level change (the state is already updated): mark runs pending, tell the server. */
+  changeSpec(patch) {
+    this.runList.cards.forEach((c) => c.setPending());
+    this.setBusy(true);
+    this.send({ type: "update", ...patch });
+  }
+
+  changeSurface(name) {
+    const surface = this.catalog.surfaces.find((s) => s.name === name);
+    this.state.surface = name;
+    this.state.params = completeSurfaceParams(surface, {});
+    this.state.start = [...surface.default_start];
+    this.surfacePanel.buildParams();
+    this.surfacePanel.setStart(this.state.start);
+    this.contour.setStart(this.state.start);
+    renderAbout($("about"), surface);
+    this.grids.load(this.surfaceSpec());
+    this.changeSpec({ surface: this.surfaceSpec(), start: this.state.start });
+  }
+
+  changeSurfaceParams(params) {
+    this.state.params = params;
+    this.grids.load(this.surfaceSpec());
+    this.changeSpec({ surface: this.surfaceSpec() });
+  }
+
+  moveStart(point) {
+    this.state.start = point;
+    this.surfacePanel.setStart(point);
+    this.contour.setStart(point);
+    this.requestRender();
+    this.changeSpec({ start: point });
+  }
+
+  setBusy(busy) {
+    $("busy").hidden = !busy;
+  }
+
+  receivePaths(frame) {
+    this.paths = frame;
+    this.setBusy(false);
+    this.runList.setStatuses(frame.runs);
+    this.player.setSteps(frame.header.steps);
+    if (!this.pendingSeek) this.setCursor(frame.header.cursor);
+    this.requestRender();
+    if (this.pendingSeek > 0) {
+      const step = Math.min(this.pendingSeek, frame.header.steps);
+      this.pendingSeek = 0;
+      this.session.seek(step);
+    }
+  }
+
+  // --- drawing --------------------------------------------------------------------------------
+
+  setCursor(cursor) {
+    this.state.cursor = cursor;
+    this.player.setCursor(cursor);
+    this.frame.cursor = true;
+    this.schedule();
+    this.saveHash();
+  }
+
+  requestRender() {
+    this.frame.render = true;
+    this.schedule();
+  }
+
+  /** Draw at most once per animation frame, however many frames arrived. */
+  schedule() {
+    if (this.frame.id) return;
+    this.frame.id = requestAnimationFrame(() => {
+      const { render, cursor } = this.frame;
+      this.frame = { render: false, cursor: false, id: 0 };
+      if (render) this.render();
+      else if (cursor) this.drawCursor();
+    });
+  }
+
+  runName(run, i) {
+    const spec = this.catalog.optimizers.find((o) => o.id === run.optimizer);
+    return `${i + 1} · ${catalogText(`optimizer.${run.optimizer}`, spec?.name ?? run.optimizer)}`;
+  }
+
+  styledRuns() {
+    return (this.paths?.runs ?? []).map((run, i) => ({ ...run, ...runStyle(i), name: this.runName(run, i) }));
+  }
+
+  cursorPoints() {
+    const k = this.state.cursor;
+    return (this.paths?.runs ?? []).map((run, i) => {
+      const at = Math.min(k, run.x.length - 1);
+      return { x: run.x[at], y: run.y[at], color: runStyle(i).color };
+    });
+  }
+
+  render() {
+    const runs = this.styledRuns();
+    this.contour.setPaths(runs);
+    this.contour.cursor = this.cursorPoints();
+    this.contour.render();
+    this.loss.setRuns(runs, this.paths?.header.steps ?? this.state.steps);
+    this.loss.cursor = this.state.cursor;
+    this.loss.render();
+    $("loss-empty").hidden = runs.length > 0;
+    renderLegend($("legend"), runs);
+  }
+
+  drawCursor() {
+    this.contour.setCursor(this.cursorPoints());
+    this.loss.setCursor(this.state.cursor);
+  }
+
+  relabel() {
+    this.contour.setLabels({
+      minimum: t("legend.minimum"),
+      start: t("legend.start"),
+      step: t("hover.step"),
+      diverged: (step) => t("legend.divergedAt", { step }),
+      finalLoss: (loss) => t("legend.finalLossValue", { loss: formatNumber(loss) }),
+    });
+    this.loss.setLabels({ step: t("axis.step"), loss: t("axis.loss"), lossLog: t("axis.lossLog") });
+    this.requestRender();
+  }
+
+  /** `<name>_hide=true` in the link hides a section (classrooms, embeds); no controls: no sidebar. */
+  applyHidden() {
+    for (const name of this.state.hide) {
+      for (const node of document.querySelectorAll(`[data-hide="${name}"]`)) node.hidden = true;
+    }
+    const sidebar = $("sidebar");
+    const empty = [...sidebar.children].every((child) => child.hidden);
+    sidebar.hidden = empty;
+    document.querySelector(".lab-grid").classList.toggle("no-sidebar", empty);
+  }
+
+  // --- the URL ---------------------------------------------------------------------------------
+
+  saveHash() {
+    clearTimeout(this.hashTimer);
+    this.hashTimer = setTimeout(() => {
+      this.writtenHash = `#${serializeState(this.state)}`;
+      if (location.hash !== this.writtenHash) history.replaceState(null, "", this.writtenHash);
+    }, 120);
+  }
+}
+
+async function main() {
+  const banner = new Banner($("banner"));
+  const { state: partial, problems } = parseHash(location.hash);
+  setLanguage(partial.lang === "zh" ? "zh" : "en");
+  let catalog;
+  try {
+    catalog = await fetchCatalog();
+  } catch (err) {
+    banner.show("load", "error", "banner.loadFailed", { message: err.message });
+    return;
+  }
+  const state = normalizeState(partial, catalog);
+  const lab = new SurfaceLab(catalog, state);
+  if (problems.length) lab.banner.show("hash", "error", "banner.badLink", { message: problems.join("; ") }, { timeout: 12000 });
+  // A link pasted into this tab: start over from it (our own writes use replaceState: no event).
+  window.addEventListener("hashchange", () => {
+    if (location.hash !== lab.writtenHash) location.reload();
+  });
+  window.surfaceLab = lab; // for the browser tests and curious students
+}
+
+main();

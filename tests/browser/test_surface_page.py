@@ -1,0 +1,210 @@
+"""The surface lab in headless Chromium: drawing, sliders, start picking, playback, language, links."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+PATHS_JS = """() => (document.getElementById('contour').data || [])
+    .filter(t => t.meta && t.meta.role === 'path')
+    .map(t => [Array.from(t.x), Array.from(t.y)])"""
+CURSOR_JS = "() => window.surfaceLab.state.cursor"
+PENDING_JS = "() => document.querySelectorAll('.run-card[data-status=pending]').length === 0"
+
+
+class Lab:
+    """The page plus the console errors it logged."""
+
+    def __init__(self, page: Page, base: str) -> None:
+        self.page = page
+        self.base = base
+        self.errors: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def open(self, hash_: str = "") -> Lab:
+        self.page.goto(f"{self.base}/{hash_}")
+        self.page.wait_for_function(f"() => ({PATHS_JS})().length >= 1", timeout=30_000)
+        self.page.wait_for_function(PENDING_JS)
+        return self
+
+    def paths(self) -> list[list[list[float]]]:
+        return self.page.evaluate(PATHS_JS)
+
+    def cursor(self) -> int:
+        return self.page.evaluate(CURSOR_JS)
+
+    def set_slider(self, selector: str, delta: float) -> None:
+        self.page.locator(selector).evaluate(
+            """(el, delta) => {
+                el.value = String(Number(el.value) + delta);
+                el.dispatchEvent(new Event('input', {bubbles: true}));
+            }""",
+            delta,
+        )
+
+    def wait_paths_change(self, before) -> list:
+        self.page.wait_for_function(f"before => JSON.stringify(({PATHS_JS})()) !== JSON.stringify(before)", arg=before)
+        return self.paths()
+
+
+@pytest.fixture
+def lab(page: Page, server_url: str) -> Iterator[Lab]:
+    lab = Lab(page, server_url)
+    yield lab
+    assert lab.errors == [], f"console errors: {lab.errors}"
+
+
+def test_page_draws_contour_paths_and_loss_without_errors(lab: Lab, artifacts) -> None:
+    lab.open()
+    roles = lab.page.evaluate("() => document.getElementById('contour').data.map(t => t.meta && t.meta.role)")
+    assert roles.count("surface") == 1
+    assert roles.count("path") == 3
+    assert "start" in roles and "minima" in roles
+    assert lab.page.evaluate("() => document.getElementById('loss').data.length") == 3
+    expect(lab.page.locator(".run-card")).to_have_count(3)
+    expect(lab.page.locator(".run-card").first.locator(".run-status")).to_contain_text("final loss")
+    expect(lab.page.locator(".run-card math").first).to_be_visible()
+    for x, y in lab.paths():
+        assert len(x) == len(y) == 501
+        assert (x[0], y[0]) == pytest.approx((-1.5, 2.0))
+    # what a teacher would put on the projector, wide and narrow
+    lab.page.wait_for_timeout(200)
+    lab.page.screenshot(path=str(artifacts / "surface.png"), full_page=True)
+    lab.page.set_viewport_size({"width": 1024, "height": 768})
+    lab.page.wait_for_timeout(400)
+    lab.page.screenshot(path=str(artifacts / "surface-1024.png"), full_page=True)
+    assert (artifacts / "surface.png").stat().st_size > 20_000
+
+
+def test_learning_rate_slider_redraws_path_while_dragging(lab: Lab) -> None:
+    lab.open()
+    before = lab.paths()
+    lab.set_slider('.run-card[data-run="0"] input[data-param="learning_rate"]', 0.3)
+    after = lab.wait_paths_change(before)
+    assert after[0] != before[0]
+    assert after[1] == before[1]  # only run 0 changed
+    value = lab.page.locator('.run-card[data-run="0"] .field-slider output').first.inner_text()
+    assert value == "0.002"
+    assert "sgd(learning_rate:0.002)" in lab.page.evaluate("location.hash")
+
+
+def test_clicking_the_map_moves_the_start(lab: Lab) -> None:
+    lab.open()
+    before = lab.paths()
+    target = (0.5, -0.5)
+    box = lab.page.evaluate(
+        """([x, y]) => {
+            const gd = document.getElementById('contour');
+            const r = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+            return [r.left + xa._offset + xa.d2p(x), r.top + ya._offset + ya.d2p(y)];
+        }""",
+        list(target),
+    )
+    lab.page.mouse.click(*box)
+    after = lab.wait_paths_change(before)
+    first = [(x[0], y[0]) for x, y in after]
+    for point in first:
+        assert point == pytest.approx(target, abs=0.02)
+    expect(lab.page.locator(".start-value")).to_contain_text("0.50")
+
+
+def test_play_advances_the_cursor_and_pause_stops_it(lab: Lab) -> None:
+    lab.open()
+    assert lab.cursor() == 0
+    lab.page.get_by_role("button", name="Play").click()
+    lab.page.wait_for_function(f"() => ({CURSOR_JS})() > 20")
+    lab.page.get_by_role("button", name="Pause").click()
+    lab.page.wait_for_function("() => !window.surfaceLab.player.playing")
+    time.sleep(0.25)  # frames already in flight land
+    stopped = lab.cursor()
+    time.sleep(0.4)
+    assert lab.cursor() == stopped
+    assert 0 < stopped < 500
+    expect(lab.page.locator(".cursor-readout")).to_have_text(f"step {stopped} / 500")
+    # the keyboard steps the server's timeline too
+    lab.page.locator("body").click(position={"x": 5, "y": 880})
+    lab.page.keyboard.press("ArrowRight")
+    lab.page.wait_for_function(f"() => ({CURSOR_JS})() === {stopped + 1}")
+    lab.page.keyboard.press("ArrowLeft")
+    lab.page.wait_for_function(f"() => ({CURSOR_JS})() === {stopped}")
+
+
+def test_language_toggle_switches_to_chinese(lab: Lab) -> None:
+    lab.open()
+    lab.page.locator('button[data-lang="zh"]').click()
+    expect(lab.page.locator("h1")).to_have_text("优化器在损失曲面上赛跑")
+    expect(lab.page.locator("#add-run")).to_contain_text("添加运行")
+    expect(lab.page.locator(".run-card").first.locator(".run-status")).to_contain_text("最终损失")
+    expect(lab.page.locator(".player .play")).to_contain_text("播放")
+    assert lab.page.evaluate("document.documentElement.lang") == "zh-Hans"
+    lab.page.wait_for_function("() => location.hash.includes('lang=zh')")
+    expect(lab.page.locator("#legend")).to_contain_text("最终损失")
+    lab.page.locator('button[data-lang="en"]').click()
+    expect(lab.page.locator("h1")).to_have_text("Optimizers racing on a loss surface")
+
+
+def test_url_hash_round_trips_the_view(lab: Lab) -> None:
+    hash_ = (
+        "#surface=quadratic&params=kappa:30,theta:0.5&start=1.2,-1&steps=200&sigma=0.1&seed=7"
+        "&runs=adam(learning_rate:0.1)~nesterov(learning_rate:0.01,momentum:0.8)~rmsprop(learning_rate:0.01)!c.norm(2)"
+        "&speed=50&lang=en"
+    )
+    lab.open(hash_)
+    page = lab.page
+    expect(page.locator("#surface-panel select").first).to_have_value("quadratic")
+    expect(page.locator(".run-card")).to_have_count(3)
+    optimizers = page.locator(".run-card .field-optimizer select").evaluate_all("els => els.map(e => e.value)")
+    assert optimizers == ["adam", "nesterov", "rmsprop"]
+    expect(page.locator('.run-card[data-run="2"] select[data-field="clip"]')).to_have_value("norm")
+    expect(page.locator('input[data-param="surface-kappa"] + output, output[for]').first).to_be_visible()
+    paths = lab.paths()
+    assert len(paths) == 3
+    for x, y in paths:
+        assert (x[0], y[0]) == pytest.approx((1.2, -1.0))
+        assert len(x) <= 201
+    state = page.evaluate("() => window.surfaceLab.state")
+    assert state["params"] == {"kappa": 30, "theta": 0.5}
+    assert state["sigma"] == 0.1 and state["seed"] == 7 and state["speed"] == 50
+    page.wait_for_function("() => location.hash.includes('surface=quadratic')")
+    written = page.evaluate("location.hash")
+    assert "nesterov(learning_rate:0.01,momentum:0.8)" in written and "!c.norm(2)" in written
+
+
+def test_server_errors_show_a_banner(lab: Lab) -> None:
+    lab.open()
+    lab.page.evaluate("() => window.surfaceLab.session.send({type: 'update', steps: 0})")
+    banner = lab.page.locator(".banner-error")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("steps")
+
+
+def test_protocol_and_state_modules_round_trip(lab: Lab) -> None:
+    lab.page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
+    lab.page.goto(f"{lab.base}/api/v1/catalog")  # same origin, no charts: just the pure modules
+    result = lab.page.evaluate(
+        """async () => {
+            const p = await import('/static/js/protocol.js');
+            const s = await import('/static/js/state.js');
+            const header = {type: 'paths', seq: 4, version: 2, fields: ['x', 'y', 'loss', 'grad_norm'],
+                            runs: [{length: 2}, {length: 1}]};
+            const frame = p.decodeMessage(p.encodeFrame(header, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]));
+            const tick = p.decodeMessage(p.encodeFrame({type: 'tick', seq: 5, version: 2, from: 3, cursor: 4, runs: 1},
+                                                       [1, 2, 3, 4, 5, 6]));
+            const hash = 'surface=beale&start=1,1.5&steps=300&runs=sgd(learning_rate:0.01)!s.power(k:100,c:1)'
+                       + '~adam(learning_rate:0.05)!s.piecewise(boundaries:100*200,values:0.1*0.01*0.001)&lang=zh';
+            const parsed = s.parseHash('#' + hash).state;
+            return {seq: frame.seq, x1: Array.from(frame.runs[1].x), loss0: Array.from(frame.runs[0].loss),
+                    tickY: Array.from(tick.runs[0].y), again: s.serializeState(parsed), hash};
+        }"""
+    )
+    assert result["seq"] == 4
+    assert result["x1"] == [9]
+    assert result["loss0"] == [3, 7]
+    assert result["tickY"] == [2, 5]
+    assert result["again"] == result["hash"]
