@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -9,15 +10,24 @@ from fastapi.staticfiles import StaticFiles
 
 from app.api.errors import install_error_handlers
 from app.api.routes import catalog, network, pages, surface_ws, surfaces
+from app.services.warmup import start_warm_up
 from app.settings import settings
 from engine.cache import enable_compilation_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    if settings.WARM_UP:
+        start_warm_up()
+    yield
+
+
 def create_app() -> FastAPI:
     enable_compilation_cache(settings.JAX_CACHE_DIR)
     app = FastAPI(
+        lifespan=lifespan,
         title="DescentLab",
         version="0.1.0",
         description="See optimization in deep learning: optimizers on loss surfaces, live networks.",

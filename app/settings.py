@@ -14,6 +14,8 @@ class Settings(BaseSettings):
     FRAME_ANCESTORS: str = "*"
     # Persistent XLA compilation cache (per machine, never baked into an image); empty disables it.
     JAX_CACHE_DIR: str = ""
+    # Compile the default view in the background at start-up.
+    WARM_UP: bool = True
     # Worker threads running engine work; XLA releases the GIL, so one per core.
     ENGINE_THREADS: int = 2
     # Binary frames a WebSocket session may send ahead of the client's acknowledgements.
