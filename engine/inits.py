@@ -210,8 +210,6 @@ def resolve_params(name: str, overrides: Mapping[str, float | Array] | None = No
     return {key: jnp.asarray(overrides.get(key, p.default), jnp.float32) for key, p in spec.params.items()}
 
 
-def init_weights(
-    name: str, key: Array, fan_in: int, fan_out: int, params: Mapping[str, Array] | None = None
-) -> Array:
+def init_weights(name: str, key: Array, fan_in: int, fan_out: int, params: Mapping[str, Array] | None = None) -> Array:
     """Draw a ``(fan_in, fan_out)`` weight matrix with initialiser ``name`` (static)."""
     return get_init(name).init(key, fan_in, fan_out, params or {})

@@ -181,9 +181,7 @@ def forward(
         z = h @ layer["W"] + layer["b"]
         state = dict(bn_state[i])
         if batch_norm:
-            z, state = batch_normalize(
-                z, layer["gamma"], layer["beta"], state, train=train, momentum=bn_momentum
-            )
+            z, state = batch_normalize(z, layer["gamma"], layer["beta"], state, train=train, momentum=bn_momentum)
         a = act_fn(z, act_params)
         trace.append({"pre": z, "act": a})
         out = dropout(a, dropout_rate, jax.random.fold_in(key, i)) if use_dropout else a

@@ -122,9 +122,7 @@ class DeltaBarDeltaState(NamedTuple):
     bar_delta: optax.Updates
 
 
-def delta_bar_delta(
-    learning_rate: Array, kappa: Array, phi: Array, theta: Array
-) -> optax.GradientTransformation:
+def delta_bar_delta(learning_rate: Array, kappa: Array, phi: Array, theta: Array) -> optax.GradientTransformation:
     r"""Delta-bar-delta (Jacobs 1988): grow a coordinate's rate while its gradient keeps its sign.
 
     .. math::

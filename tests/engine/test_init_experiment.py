@@ -9,9 +9,7 @@ SAMPLES, WIDTH, LAYERS = 1000, 500, 10
 
 
 def _run(init, params, activation, bins=20, seed=0):
-    r = run_init_experiment(
-        init, params, activation, layers=LAYERS, width=WIDTH, samples=SAMPLES, bins=bins, seed=seed
-    )
+    r = run_init_experiment(init, params, activation, layers=LAYERS, width=WIDTH, samples=SAMPLES, bins=bins, seed=seed)
     return np.asarray(r["std"]), np.asarray(r["counts"]), r
 
 

@@ -60,9 +60,7 @@ def test_activation_registry():
             assert float(y.min()) >= lo and float(y.max()) <= hi
     leaky = activations.apply_activation("leaky_relu", jnp.array([-2.0]), {"alpha": jnp.array(0.1)})
     assert abs(float(leaky[0]) + 0.2) < 1e-6
-    assert (
-        activations.ACTIVATIONS["relu"].is_relu_family and not activations.ACTIVATIONS["tanh"].is_relu_family
-    )
+    assert activations.ACTIVATIONS["relu"].is_relu_family and not activations.ACTIVATIONS["tanh"].is_relu_family
 
 
 def test_forward_shapes_binary_and_multiclass():
@@ -188,9 +186,7 @@ def _train(name, num_classes, hidden, steps, lr):
     x, y = jnp.asarray(X), jnp.asarray(y)
     params = mlp.init_mlp(KEY, 2, hidden, mlp.output_dim(num_classes), "xavier_normal")
     grad_fn = jax.jit(
-        jax.value_and_grad(
-            lambda p: mlp.loss_fn(p, None, x, y, activation="tanh", train=False, l2=1e-4), has_aux=True
-        )
+        jax.value_and_grad(lambda p: mlp.loss_fn(p, None, x, y, activation="tanh", train=False, l2=1e-4), has_aux=True)
     )
     losses, accs = [], []
     for _ in range(steps):

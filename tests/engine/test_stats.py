@@ -68,9 +68,7 @@ def test_layer_stats_inside_jit():
 
     @jax.jit
     def step(params):
-        (_, aux), grads = jax.value_and_grad(loss_fn, has_aux=True)(
-            params, None, x, y, activation="relu", train=False
-        )
+        (_, aux), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, None, x, y, activation="relu", train=False)
         updates = jax.tree_util.tree_map(lambda g: -0.1 * g, grads)
         return stats.layer_stats(
             aux["trace"], params, grads, updates, act_range=(0.0, 4.0), bins=20, is_relu_family=True
