@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -35,3 +35,13 @@ def Integer(minimum: int, maximum: int, **kwargs: Any) -> Any:  # noqa: N802
 
 
 Coordinate = Number(-1e4, 1e4)
+
+
+def camel(name: str) -> str:
+    """``rmsprop_nesterov`` → ``RmspropNesterov`` (names of generated models)."""
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def tagged_union(models: list[type[BaseModel]], tag: str) -> Any:
+    """A discriminated union of generated models, told apart by the field ``tag``."""
+    return Annotated[Union[tuple(models)], Field(discriminator=tag)]  # noqa: UP007 - built at runtime

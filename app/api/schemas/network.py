@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Literal
 
 from pydantic import BaseModel, Field, create_model, model_validator
 
-from app.api.schemas.common import Integer, Number, StrictModel
+from app.api.schemas.common import Integer, Number, StrictModel, camel, tagged_union
 from engine.activations import ACTIVATIONS
 from engine.inits import INITS
-
-
-def _camel(name: str) -> str:
-    return "".join(part.capitalize() for part in name.split("_"))
 
 
 def _init_model(name: str) -> type[BaseModel]:
     spec = INITS[name]
     fields = {p: (Number(s.min, s.max, description=s.description), s.default) for p, s in spec.params.items()}
-    model = create_model(f"{_camel(name)}Init", __base__=StrictModel, name=(Literal[name], ...), **fields)
+    model = create_model(f"{camel(name)}Init", __base__=StrictModel, name=(Literal[name], ...), **fields)
     if name == "uniform":
 
         def ordered(self):
@@ -34,7 +30,7 @@ def _init_model(name: str) -> type[BaseModel]:
     return model
 
 
-InitSpec = Annotated[Union[tuple(_init_model(n) for n in INITS)], Field(discriminator="name")]  # noqa: UP007
+InitSpec = tagged_union([_init_model(n) for n in INITS], "name")
 ActivationName = Literal[tuple(ACTIVATIONS)]
 
 

@@ -6,11 +6,11 @@ OpenAPI document lists every hyperparameter with its range and a 422 names what 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Literal
 
 from pydantic import BaseModel, Field, create_model, model_validator
 
-from app.api.schemas.common import Coordinate, Integer, Number, StrictModel
+from app.api.schemas.common import Coordinate, Integer, Number, StrictModel, camel, tagged_union
 from engine.modifiers import CLIP_MODES
 from engine.optimizers import OPTIMIZERS, OptimizerSpec
 from engine.schedules import MAX_PIECES, SCHEDULES
@@ -20,33 +20,25 @@ MAX_STEPS = 10_000
 MAX_RUNS = 16
 
 
-def _camel(name: str) -> str:
-    return "".join(part.capitalize() for part in name.split("_"))
-
-
-def _tagged_union(models: list[type[BaseModel]], tag: str):
-    return Annotated[Union[tuple(models)], Field(discriminator=tag)]  # noqa: UP007 - built at runtime
-
-
 # --- surfaces ---------------------------------------------------------------------------------
 
 
 def _surface_model(name: str) -> type[BaseModel]:
     surface = SURFACES[name]
     params = create_model(
-        f"{_camel(name)}Params",
+        f"{camel(name)}Params",
         __base__=StrictModel,
         **{p.name: (Number(p.min, p.max, description=p.title), p.default) for p in surface.params},
     )
     return create_model(
-        f"{_camel(name)}Surface",
+        f"{camel(name)}Surface",
         __base__=StrictModel,
         name=(Literal[name], ...),
         params=(params, Field(default_factory=params)),
     )
 
 
-SurfaceSpec = _tagged_union([_surface_model(name) for name in SURFACES], "name")
+SurfaceSpec = tagged_union([_surface_model(name) for name in SURFACES], "name")
 
 
 # --- schedules and clipping -------------------------------------------------------------------
@@ -55,7 +47,7 @@ SurfaceSpec = _tagged_union([_surface_model(name) for name in SURFACES], "name")
 def _schedule_model(name: str) -> type[BaseModel]:
     spec = SCHEDULES[name]
     fields = {p.name: (Number(p.min, p.max, description=p.title), p.default) for p in spec.params}
-    return create_model(f"{_camel(name)}Schedule", __base__=StrictModel, name=(Literal[name], ...), **fields)
+    return create_model(f"{camel(name)}Schedule", __base__=StrictModel, name=(Literal[name], ...), **fields)
 
 
 class PiecewiseSchedule(StrictModel):
@@ -74,7 +66,7 @@ class PiecewiseSchedule(StrictModel):
         return self
 
 
-ScheduleSpec = _tagged_union(
+ScheduleSpec = tagged_union(
     [PiecewiseSchedule if name == "piecewise" else _schedule_model(name) for name in SCHEDULES], "name"
 )
 
@@ -96,9 +88,10 @@ class NoiseSpec(StrictModel):
 # --- runs -------------------------------------------------------------------------------------
 
 
-def _run_model(spec: OptimizerSpec) -> type[BaseModel]:
+def optimizer_model(spec: OptimizerSpec, tag: str = "optimizer", suffix: str = "Run") -> type[BaseModel]:
+    """``{tag: id, hyperparameters, schedule, clip}`` for one optimizer (``tag`` names the id field)."""
     hyper = create_model(
-        f"{_camel(spec.id)}Hyperparameters",
+        f"{camel(spec.id)}Hyperparameters",
         __base__=StrictModel,
         **{h.name: (Number(h.min, h.max, description=h.title), h.default) for h in spec.hyperparameters},
     )
@@ -109,17 +102,17 @@ def _run_model(spec: OptimizerSpec) -> type[BaseModel]:
         return self
 
     return create_model(
-        f"{_camel(spec.id)}Run",
+        f"{camel(spec.id)}{suffix}",
         __base__=StrictModel,
         __validators__={"_refuse_schedule": model_validator(mode="after")(refuse_schedule)},
-        optimizer=(Literal[spec.id], ...),
+        **{tag: (Literal[spec.id], ...)},
         hyperparameters=(hyper, Field(default_factory=hyper)),
         schedule=(ScheduleSpec | None, None),
         clip=(ClipSpec | None, None),
     )
 
 
-RunSpec = _tagged_union([_run_model(spec) for spec in OPTIMIZERS.values()], "optimizer")
+RunSpec = tagged_union([optimizer_model(spec) for spec in OPTIMIZERS.values()], "optimizer")
 
 
 class TrajectoriesCreate(StrictModel):
