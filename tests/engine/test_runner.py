@@ -1,0 +1,227 @@
+"""The runner: no recompiles when sliders move, result bookkeeping, chunking; and the surfaces' metadata."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from engine.optimizers import OPTIMIZERS
+from engine.runner import RunConfig, compiled, simulate
+from engine.surfaces import SURFACES
+
+QUAD_PARAMS = {"kappa": 10.0, "theta": 0.3}
+START = (-1.6, 1.2)
+ADAM = OPTIMIZERS["adam"].defaults
+COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
+
+
+class CompileCounter:
+    """Counts XLA backend compilations inside a ``with`` block (jax.monitoring duration events)."""
+
+    def __init__(self):
+        self.count = 0
+        self.active = False
+
+    def __call__(self, event, duration, **kwargs):
+        if self.active and event == COMPILE_EVENT:
+            self.count += 1
+
+    def __enter__(self):
+        self.active = True
+        jax.monitoring.register_event_duration_secs_listener(self)
+        return self
+
+    def __exit__(self, *exc):
+        self.active = False  # older jax cannot unregister a listener: it stays, but stops counting
+        unregister = getattr(jax.monitoring, "unregister_event_duration_listener", None)
+        if unregister is not None:
+            unregister(self)
+
+
+def test_moving_sliders_never_recompiles():
+    def run(hp=ADAM, start=START, params=QUAD_PARAMS, schedule=None, clip=None, noise=None):
+        return simulate("quadratic", params, start, [RunConfig("adam", hp, schedule, clip)], 50, noise)[0]
+
+    run()  # warm-up: compiles the (adam, quadratic, 64 steps, 1 run) executable
+    first, _ = compiled("adam", "quadratic", 64)
+    cache_size = first._cache_size() if hasattr(first, "_cache_size") else None
+    variations = [
+        {"hp": {**ADAM, "learning_rate": 0.05}},
+        {"hp": {"learning_rate": 0.002, "b1": 0.5, "b2": 0.9, "eps": 1e-3}},
+        {"start": (0.7, -1.9)},
+        {"params": {"kappa": 100.0, "theta": 2.0}},
+        {"params": {"kappa": 1.0}},
+        {"schedule": {"name": "power", "k": 10.0, "c": 2.0}},
+        {"schedule": {"name": "exponential", "decay_rate": 0.5, "decay_steps": 20.0}},
+        {"schedule": {"name": "piecewise", "boundaries": [10, 30], "values": [0.1, 0.01, 0.001]}},
+        {"schedule": {"name": "piecewise", "boundaries": [5], "values": [0.02, 0.2]}},
+        {"schedule": {"name": "step", "every": 5, "factor": 0.3}},
+        {"schedule": {"name": "linear", "tau": 40, "final": 0.0}},
+        {"schedule": {"name": "plateau", "factor": 0.2, "patience": 2}},
+        {"clip": {"mode": "value", "threshold": 0.3}},
+        {"clip": {"mode": "norm", "threshold": 2.0}},
+        {"noise": {"sigma": 0.5, "seed": 1}},
+        {"noise": {"sigma": 3.0, "seed": 123456}},
+        {
+            "hp": {**ADAM, "learning_rate": 0.3},
+            "start": (1.0, 1.0),
+            "params": {"kappa": 30.0, "theta": 1.0},
+            "schedule": {"name": "step", "every": 3, "factor": 0.9},
+            "clip": {"mode": "norm", "threshold": 0.1},
+            "noise": {"sigma": 0.1, "seed": 9},
+        },
+    ]
+    with CompileCounter() as counter:
+        paths = [run(**v).points for v in variations]
+        assert counter.count == 0
+        jax.jit(lambda x: x * 3.0 + 1.0)(jnp.float32(2.0))  # control: the counter does see a compilation
+        assert counter.count >= 1
+    assert len({p.tobytes() for p in paths}) == len(paths)  # every slider really changed the run
+    if cache_size is not None:
+        assert cache_size >= 1 and first._cache_size() == cache_size
+
+
+def test_result_layout_for_an_ok_run():
+    result = simulate("quadratic", QUAD_PARAMS, START, [RunConfig("adam", ADAM)], 37)[0]
+    assert result.status == "ok" and result.diverged_at is None and result.reason == ""
+    np.testing.assert_array_equal(result.points[0], np.float32(START))
+    assert result.points.shape == (38, 2) and result.loss.shape == (38,) and result.grad_norm.shape == (38,)
+    assert result.learning_rate.shape == (37,)
+    h = SURFACES["quadratic"]
+    p = jnp.asarray(h.param_vector(QUAD_PARAMS))
+    np.testing.assert_allclose(result.loss[0], h.fn(jnp.float32(START), p), rtol=1e-6)
+    np.testing.assert_allclose(result.loss, [h.fn(z, p) for z in result.points], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        result.grad_norm, [jnp.linalg.norm(jax.grad(h.fn)(z, p)) for z in result.points], rtol=1e-5, atol=1e-6
+    )
+
+
+def test_results_keep_the_order_of_the_runs_when_optimizers_interleave():
+    runs = [
+        RunConfig("sgd", {"learning_rate": 0.01}),
+        RunConfig("adam", ADAM),
+        RunConfig("sgd", {"learning_rate": 0.1}),
+    ]
+    results = simulate("quadratic", QUAD_PARAMS, START, runs, 30)
+    assert [r.config for r in results] == runs
+    for run, result in zip(runs, results, strict=True):
+        alone = simulate("quadratic", QUAD_PARAMS, START, [run], 30)[0]
+        np.testing.assert_allclose(result.points, alone.points, rtol=1e-5, atol=1e-6)  # batched vs alone
+    assert np.max(np.abs(results[0].points - results[2].points)) > 1e-2  # different rates, different paths
+
+
+def test_same_spec_twice_gives_identical_numbers():
+    runs = [RunConfig("sgd", {"learning_rate": 0.05}), RunConfig("sgd", {"learning_rate": 0.05})]
+    a, b = simulate("quadratic", QUAD_PARAMS, START, runs, 30, noise={"sigma": 0.3, "seed": 2})
+    np.testing.assert_array_equal(a.points, b.points)
+    np.testing.assert_array_equal(a.loss, b.loss)
+    again = simulate("quadratic", QUAD_PARAMS, START, runs, 30, noise={"sigma": 0.3, "seed": 2})[0]
+    np.testing.assert_array_equal(a.points, again.points)
+    np.testing.assert_array_equal(a.learning_rate, again.learning_rate)
+
+
+def test_runs_longer_than_one_chunk_equal_the_run_in_pieces():
+    """1500 steps = two 1024-step chunks; the optimizer state (momentum's velocity) is carried across."""
+    momentum = RunConfig("momentum", {"learning_rate": 1e-4, "momentum": 0.9})
+    long = simulate("rosenbrock", None, (-1.2, 1.0), [momentum], 1500)[0]
+    short = simulate("rosenbrock", None, (-1.2, 1.0), [momentum], 1000)[0]
+    assert long.status == "ok" and long.points.shape == (1501, 2) and long.learning_rate.shape == (1500,)
+    np.testing.assert_array_equal(long.points[:1001], short.points)
+    # The whole path, second chunk included, against v ← αv − εg in float64 (still moving at step 1500).
+    theta, v, path = np.array([-1.2, 1.0]), np.zeros(2), [np.array([-1.2, 1.0])]
+    for _ in range(1500):
+        x, y = theta
+        v = 0.9 * v - 1e-4 * np.array([-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)])
+        theta = theta + v
+        path.append(theta)
+    np.testing.assert_allclose(long.points, np.array(path), atol=1e-5)
+    assert np.linalg.norm(long.points[-1] - long.points[1024]) > 0.1
+    # Stateless SGD restarted from point 1000 reproduces the tail of the long run.
+    sgd = RunConfig("sgd", {"learning_rate": 1e-3})
+    whole = simulate("rosenbrock", None, (-1.2, 1.0), [sgd], 1500)[0]
+    head = simulate("rosenbrock", None, (-1.2, 1.0), [sgd], 1000)[0]
+    tail = simulate("rosenbrock", None, head.points[-1], [sgd], 500)[0]
+    np.testing.assert_array_equal(whole.points[:1001], head.points)
+    np.testing.assert_allclose(whole.points[1000:], tail.points, rtol=1e-6, atol=1e-7)
+
+
+def test_divergence_after_the_requested_steps_is_not_reported():
+    """The scan runs whole chunks; a blow-up in the padding past ``steps`` belongs to no reported step."""
+    sgd = RunConfig("sgd", {"learning_rate": 0.01})  # unstable on Rosenbrock (ε·λ_y = 2)
+    full = simulate("rosenbrock", None, (-0.3, 0.2), [sgd], 60)[0]
+    assert full.status == "diverged"
+    k = full.diverged_at
+    assert 3 < k < 60
+    before = simulate("rosenbrock", None, (-0.3, 0.2), [sgd], k - 1)[0]
+    assert before.status == "ok" and before.diverged_at is None and before.reason == ""
+    assert before.points.shape == (k, 2)
+    np.testing.assert_array_equal(before.points, full.points)
+    at = simulate("rosenbrock", None, (-0.3, 0.2), [sgd], k)[0]
+    assert at.status == "diverged" and at.diverged_at == k and at.points.shape == (k, 2)
+
+
+# --- surfaces -------------------------------------------------------------------------------------------
+
+
+def _derivatives(surface):
+    """Jitted (f, ∇f, ∇²f) of a surface at a batch of points (one compilation instead of op-by-op dispatch)."""
+
+    def one(z, p):
+        return surface.fn(z, p), jax.grad(surface.fn)(z, p), jax.hessian(surface.fn)(z, p)
+
+    batched = jax.jit(jax.vmap(one, in_axes=(0, None)))
+
+    def at(points, params=None):
+        p = jnp.asarray(surface.param_vector(params))
+        f, g, h = batched(jnp.asarray(points, jnp.float32).reshape(-1, 2), p)
+        return np.asarray(f, np.float64), np.asarray(g, np.float64), np.asarray(h, np.float64)
+
+    return at
+
+
+@pytest.mark.parametrize("name", list(SURFACES))
+def test_surface_metadata(name):
+    surface = SURFACES[name]
+    (x0, x1), (y0, y1) = surface.domain
+    sx, sy = surface.default_start
+    assert x0 < sx < x1 and y0 < sy < y1
+    if not surface.minima:
+        return
+    f, grads, hessians = _derivatives(surface)(surface.minima)
+    assert np.all(np.isfinite(f))
+    for m, g, h in zip(surface.minima, grads, hessians, strict=True):
+        assert x0 <= m[0] <= x1 and y0 <= m[1] <= y1
+        assert np.linalg.norm(g) < 1e-3, (name, m, g)
+        assert np.all(np.linalg.eigvalsh(h) >= 0), (name, m, h)  # a local minimum
+        assert np.linalg.norm(np.linalg.solve(h, g)) < 1e-3, (name, m)  # listed to 1e-3: Newton barely moves
+
+
+def test_quadratic_parameters_are_condition_number_and_rotation():
+    at = _derivatives(SURFACES["quadratic"])
+    for kappa, theta in [(10.0, 0.3), (100.0, 2.0)]:
+        _, _, (h,) = at([(0.0, 0.0)], {"kappa": kappa, "theta": theta})
+        np.testing.assert_allclose(np.linalg.eigvalsh(h), [1.0, kappa], rtol=1e-5)
+        stiff = np.linalg.eigh(h)[1][:, 1]  # eigenvector of κ: the v axis (−sin θ, cos θ)
+        np.testing.assert_allclose(abs(stiff @ [-np.sin(theta), np.cos(theta)]), 1.0, rtol=1e-5)
+
+
+def test_plateau_has_no_minimum_on_the_left():
+    surface = SURFACES["plateau"]
+    at = _derivatives(surface)
+    xs = np.linspace(-4.0, -0.2, 77)
+    _, grads, _ = at(np.stack([xs, np.zeros_like(xs)], axis=1))
+    assert np.all(grads[:, 0] > 0)  # descent keeps going left, towards the asymptote
+    far, far_grads, _ = at([(-4.0, 0.0), (-10.0, 0.0), (-20.0, 0.0), (-60.0, 0.0)])
+    assert np.all(np.diff(far) <= 0) and np.all(far >= 0) and far[0] > far[1]  # falls towards the asymptote 0
+    assert np.all(np.isfinite(far_grads))
+    np.testing.assert_allclose(surface.minima, [(3.004897, 0.0)], atol=1e-5)
+    f_min, _, _ = at(surface.minima)
+    assert f_min[0] < -1.99
+
+
+def test_cliff_minimum_is_at_the_origin_and_the_face_is_steep():
+    at = _derivatives(SURFACES["cliff"])
+    _, (g, face, far), (h, _, _) = at([(0.0, 0.0), (-1.0, 0.0), (5.0, 0.0)])
+    assert np.linalg.norm(np.linalg.solve(h, g)) < 1e-4  # the stationary point is within 1e-4 of (0, 0)
+    np.testing.assert_allclose(face, [-0.2 - 50.0, 0.0], rtol=1e-5)
+    assert np.all(np.isfinite(far))
