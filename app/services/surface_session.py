@@ -13,12 +13,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError
 
-from app.api.schemas.messages import UpdateMessage
+from app.api.deps import run_engine
+from app.api.live import StopSession
+from app.api.schemas.messages import (
+    AckMessage,
+    ClientMessage,
+    PauseMessage,
+    ResumeMessage,
+    SeekMessage,
+    SpeedMessage,
+    StartMessage,
+    StepMessage,
+    StopMessage,
+    UpdateMessage,
+)
 from app.api.schemas.surface import TrajectoriesCreate
 from app.services.frames import encode_frame
-from app.services.surface_runs import start_point
+from app.services.surface_runs import simulate_spec, start_point
 from engine.runner import RunResult
 
 TICK_SECONDS = 1 / 60
@@ -61,6 +73,54 @@ class SurfaceSession:
     _last_tick: float = 0.0
 
     # --- client messages ------------------------------------------------------------------
+
+    def parse(self, text: str):
+        return ClientMessage.validate_json(text)
+
+    def apply(self, msg) -> dict | None:
+        """Apply one client message; returns a state message to send, if any."""
+        match msg:
+            case StartMessage():
+                self.set_spec(msg.spec)
+                self.cursor = 0
+                if msg.play:
+                    self.play()
+                else:
+                    self.playing = False
+            case UpdateMessage():
+                self.update(msg)
+            case PauseMessage():
+                self.playing = False
+                return self.state_message()
+            case ResumeMessage():
+                self.play()
+                return self.state_message()
+            case StepMessage():
+                self.move(self.cursor + msg.count)
+            case SeekMessage():
+                self.move(msg.step)
+            case SpeedMessage():
+                self.steps_per_second = msg.steps_per_second
+                return self.state_message()
+            case AckMessage():
+                self.ack(msg.seq)
+            case StopMessage():
+                raise StopSession
+        return None
+
+    async def produce(self) -> tuple[list[bytes | dict], float | None]:
+        """Compute a pending spec, else the next frame of the timeline."""
+        pending = self.take_pending()
+        if pending is not None:
+            self.computed(pending, await run_engine(simulate_spec, pending))
+            return [], 0
+        was_playing = self.playing
+        timeout = self.advance_playback(time.monotonic())
+        frame = self.next_frame()
+        outgoing: list[bytes | dict] = [frame] if frame is not None else []
+        if was_playing and not self.playing:
+            outgoing.append(self.state_message(at_end=True))
+        return outgoing, timeout
 
     def set_spec(self, raw: dict[str, Any]) -> None:
         """Validate a whole spec and queue it for computing; raises ValidationError, changes nothing."""
@@ -193,12 +253,3 @@ class SurfaceSession:
             idx = np.minimum(np.arange(first, self.cursor + 1), len(r.points) - 1)
             rows.append(np.column_stack([r.points[idx], r.loss[idx]]).ravel())
         return np.concatenate(rows).astype(np.float32)
-
-
-def error_message(exc: Exception) -> dict:
-    """An error frame: what was wrong and where; the session keeps its previous state."""
-    if isinstance(exc, ValidationError):
-        errors = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in exc.errors(include_url=False)]
-        message = "; ".join(f"{'.'.join(e['loc']) or 'message'}: {e['msg']}" for e in errors)
-        return {"type": "error", "message": message, "errors": errors}
-    return {"type": "error", "message": str(exc), "errors": []}

@@ -7,8 +7,11 @@ from typing import Literal
 from pydantic import BaseModel, Field, create_model, model_validator
 
 from app.api.schemas.common import Integer, Number, StrictModel, camel, tagged_union
+from app.api.schemas.surface import optimizer_model
 from engine.activations import ACTIVATIONS
+from engine.datasets import DATASETS
 from engine.inits import INITS
+from engine.optimizers import OPTIMIZERS
 
 
 def _init_model(name: str) -> type[BaseModel]:
@@ -78,3 +81,108 @@ class InitExperimentPublic(BaseModel):
 
 
 INIT_DEFAULT = _init_model("normal")(name="normal", std=0.01)
+
+
+# --- training ---------------------------------------------------------------------------------
+
+INTEGER_DATASET_PARAMS = ("n", "seed", "classes")
+MAX_TRAIN_STEPS = 20_000
+
+
+def _dataset_model(name: str) -> type[BaseModel]:
+    spec = DATASETS[name]
+    fields = {
+        p: (
+            (Integer if p in INTEGER_DATASET_PARAMS else Number)(s.min, s.max, description=s.description),
+            s.default,
+        )
+        for p, s in spec.params.items()
+    }
+    return create_model(
+        f"{camel(name)}Dataset",
+        __base__=StrictModel,
+        name=(Literal[name], ...),
+        validation_split=(Number(0.0, 0.9, description="fraction held out for validation"), 0.5),
+        **fields,
+    )
+
+
+DatasetSpec = tagged_union([_dataset_model(n) for n in DATASETS], "name")
+TrainableOptimizer = tagged_union(
+    [optimizer_model(s, tag="name", suffix="Optimizer") for s in OPTIMIZERS.values() if not s.needs_hessian], "name"
+)
+
+
+class ModelSpec(StrictModel):
+    """The MLP: hidden widths, activation, initialization and regularization."""
+
+    hidden: list[Integer(2, 256)] = Field(default=[8, 8], min_length=1, max_length=20)
+    activation: ActivationName = "relu"
+    activation_params: ActivationParams = Field(default_factory=ActivationParams)
+    init: InitSpec = Field(default_factory=lambda: _init_model("he_normal")(name="he_normal"))
+    batch_norm: bool = False
+    bn_momentum: Number(0.0, 0.999) = 0.9
+    dropout: Number(0.0, 0.9) = 0.0
+    l1: Number(0.0, 1.0) = 0.0
+    l2: Number(0.0, 1.0) = 0.0
+    max_norm: Number(0.01, 100.0) | None = None
+    residual: bool = False
+
+
+class TrainCreate(StrictModel):
+    """Bounded one-shot training: at most 20,000 steps (epochs × batches per epoch)."""
+
+    dataset: DatasetSpec = Field(default_factory=lambda: _dataset_model("circles")(name="circles"))
+    model: ModelSpec = Field(default_factory=ModelSpec)
+    optimizer: TrainableOptimizer = Field(
+        default_factory=lambda: optimizer_model(OPTIMIZERS["adam"], tag="name", suffix="Optimizer")(name="adam")
+    )
+    batch_size: Integer(1, 2000) = 32
+    epochs: Integer(1, 10_000) = 100
+    seed: Integer(0, 2**31 - 1) = 0
+
+    @property
+    def n_train(self) -> int:
+        n = self.dataset.n
+        return n - min(int(round(n * self.dataset.validation_split)), n - 1)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> TrainCreate:
+        n_train = self.n_train
+        if self.batch_size > n_train:
+            raise ValueError(f"batch_size {self.batch_size} exceeds the {n_train} training samples")
+        if OPTIMIZERS[self.optimizer.name].full_batch_only and self.batch_size != n_train:
+            raise ValueError(f"{self.optimizer.name} needs full-batch gradients: batch_size must be {n_train}")
+        steps = self.epochs * (n_train // self.batch_size)
+        if steps > MAX_TRAIN_STEPS:
+            raise ValueError(
+                f"{self.epochs} epochs of {n_train // self.batch_size} batches is {steps} steps; the limit is "
+                f"{MAX_TRAIN_STEPS} (fewer epochs or a larger batch)"
+            )
+        return self
+
+
+class TrainHistory(BaseModel):
+    epoch: list[float]
+    step: list[int]
+    train_loss: list[float]
+    val_loss: list[float]
+    train_accuracy: list[float]
+    val_accuracy: list[float]
+    grad_mean_abs: list[list[float]]
+
+
+class TrainFinal(BaseModel):
+    train_loss: float
+    val_loss: float
+    train_accuracy: float
+    val_accuracy: float
+
+
+class TrainPublic(BaseModel):
+    steps: int
+    status: Literal["ok", "diverged"]
+    diverged_at: int | None
+    reason: str
+    history: TrainHistory
+    final: TrainFinal

@@ -1,0 +1,215 @@
+r"""What a network-lab training run is made of: static config, traced values, data and state.
+
+:class:`NetworkConfig` holds the static choices (one compiled function per value, the initialiser
+aside); :class:`TrainValues` the traced ones, as NumPy float32/int32 so that no weak type ever
+triggers a retrace. :func:`objective` and :func:`predict_logits` bind both to :mod:`engine.mlp`.
+The training loop is :mod:`engine.training`, the live statistics :mod:`engine.training_stats`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import jax
+import numpy as np
+
+from engine import activations, inits, mlp, modifiers, schedules
+from engine.optimizers import OPTIMIZERS
+
+Array = jax.Array
+
+GRID_MARGIN = 0.1
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkConfig:
+    """Static choices; each distinct value (``init`` aside) is one compiled function.
+
+    ``hidden`` are the hidden widths, ``init``/``init_params`` name the initialiser of
+    :mod:`engine.inits` and its parameters, ``bins`` the histogram bins, ``grid_size`` the side G of the
+    decision-boundary grid; ``steps_per_chunk`` updates run per call of :func:`engine.training.train_chunk`.
+    """
+
+    hidden: tuple[int, ...] = (8, 8)
+    activation: str = "relu"
+    residual: bool = False
+    batch_norm: bool = False
+    num_classes: int = 2
+    optimizer: str = "adam"
+    batch_size: int = 32
+    steps_per_chunk: int = 50
+    bins: int = 30
+    grid_size: int = 40
+    init: str = "he_normal"
+    init_params: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "hidden", tuple(int(w) for w in self.hidden))
+        object.__setattr__(self, "init_params", tuple((str(k), float(v)) for k, v in self.init_params))
+        activations.get_activation(self.activation)
+        inits.get_init(self.init)
+        if not self.hidden or min(self.hidden) < 1:
+            raise ValueError("need at least one hidden layer, each of width >= 1")
+        if self.optimizer not in OPTIMIZERS or OPTIMIZERS[self.optimizer].needs_hessian:
+            usable = sorted(k for k, s in OPTIMIZERS.items() if not s.needs_hessian)
+            raise ValueError(f"optimizer {self.optimizer!r} cannot train a network; expected one of {usable}")
+        if min(self.batch_size, self.steps_per_chunk, self.bins) < 1 or self.grid_size < 2:
+            raise ValueError("batch_size, steps_per_chunk, bins must be >= 1 and grid_size >= 2")
+        mlp.output_dim(self.num_classes)
+
+
+class TrainValues(NamedTuple):
+    """Traced values: moving any of them never recompiles (build with :func:`make_values`)."""
+
+    hyperparameters: dict[str, Array]  # the optimizer's, e.g. learning_rate, momentum
+    schedule: schedules.ScheduleArrays
+    clip: modifiers.ClipArrays
+    dropout: Array
+    l1: Array
+    l2: Array
+    max_norm: Array  # inf = off
+    activation_params: dict[str, Array]  # e.g. alpha of leaky_relu / elu
+    bn_momentum: Array
+    seed: Array  # int32: minibatch order and dropout masks
+
+
+class TrainData(NamedTuple):
+    """Training and validation sets and the decision-boundary grid axes (build with :func:`make_data`)."""
+
+    X_train: Array
+    y_train: Array
+    X_val: Array
+    y_val: Array
+    grid_x: Array  # (G,)
+    grid_y: Array  # (G,)
+
+
+class TrainState(NamedTuple):
+    """Everything a run carries from one step (and chunk) to the next."""
+
+    params: mlp.Params
+    bn_state: mlp.BNState
+    opt_state: Any
+    plateau: schedules.PlateauState
+    order: Array  # (n_train,) sample order of the current epoch
+    step: Array  # updates applied so far
+    update_norm: Array  # (layers,) ‖ΔW‖ of the latest update
+    alive: Array
+    diverged_at: Array  # -1 while training is healthy
+    reason: Array  # index into engine.training.DIVERGENCE_REASONS
+
+
+def make_values(
+    config: NetworkConfig,
+    hyperparameters: Mapping[str, float] | None = None,
+    *,
+    schedule: dict | None = None,
+    clip: dict | None = None,
+    dropout: float = 0.0,
+    l1: float = 0.0,
+    l2: float = 0.0,
+    max_norm: float | None = None,
+    activation_params: Mapping[str, float] | None = None,
+    bn_momentum: float = 0.9,
+    seed: int = 0,
+) -> TrainValues:
+    """Encode slider values as NumPy float32/int32 (never weak-typed Python floats, which retrace)."""
+    spec = OPTIMIZERS[config.optimizer]
+    hyper = {**spec.defaults, **(hyperparameters or {})}
+    if set(hyper) != set(spec.defaults):
+        raise KeyError(f"{config.optimizer} has hyperparameters {sorted(spec.defaults)}, got {sorted(hyper)}")
+    act = activations.resolve_params(config.activation, activation_params)
+    return TrainValues(
+        hyperparameters={k: np.float32(v) for k, v in hyper.items()},
+        schedule=schedules.encode_schedule(schedule),
+        clip=modifiers.encode_clip(clip),
+        dropout=np.float32(dropout),
+        l1=np.float32(l1),
+        l2=np.float32(l2),
+        max_norm=np.float32(np.inf if max_norm is None else max_norm),
+        activation_params={k: np.float32(v) for k, v in act.items()},
+        bn_momentum=np.float32(bn_momentum),
+        seed=np.int32(seed),
+    )
+
+
+def make_data(
+    config: NetworkConfig, X_train, y_train, X_val=None, y_val=None, margin: float = GRID_MARGIN
+) -> TrainData:
+    """Pack the data; the grid spans the bounding box of all points, widened by ``margin`` × its size."""
+    X_train, y_train = np.asarray(X_train, np.float32), np.asarray(y_train, np.int32)
+    X_val = np.zeros((0, X_train.shape[1]), np.float32) if X_val is None else np.asarray(X_val, np.float32)
+    y_val = np.zeros((0,), np.int32) if y_val is None else np.asarray(y_val, np.int32)
+    if X_train.ndim != 2 or X_train.shape[1] != 2 or X_val.shape[1:] != (2,):
+        raise ValueError("points must have shape (n, 2)")
+    check_labels(config, y_train)
+    check_labels(config, y_val)
+    everything = np.concatenate([X_train, X_val])
+    lo, hi = everything.min(axis=0), everything.max(axis=0)
+    pad = margin * np.maximum(hi - lo, 1e-3)
+    axes = [np.linspace(lo[i] - pad[i], hi[i] + pad[i], config.grid_size, dtype=np.float32) for i in range(2)]
+    return TrainData(X_train, y_train, X_val, y_val, axes[0], axes[1])
+
+
+def check_labels(config: NetworkConfig, y) -> None:
+    """Labels must be integers in ``0 .. num_classes - 1``."""
+    y = np.asarray(y)
+    if y.size and (y.min() < 0 or y.max() >= config.num_classes):
+        raise ValueError(f"labels must lie in 0..{config.num_classes - 1}")
+
+
+def batches_per_epoch(config: NetworkConfig, n_train: int) -> int:
+    """``n_train // batch_size``; raises ``ValueError`` for a batch larger than the training set."""
+    if config.batch_size > n_train:
+        raise ValueError(f"batch_size {config.batch_size} exceeds the {n_train} training samples")
+    if OPTIMIZERS[config.optimizer].full_batch_only and config.batch_size != n_train:
+        raise ValueError(f"{config.optimizer} needs full-batch gradients: batch_size must be {n_train}")
+    return n_train // config.batch_size
+
+
+def static_config(config: NetworkConfig) -> NetworkConfig:
+    """``config`` without the initialiser, which only matters at init: the key of compiled functions."""
+    return dataclasses.replace(config, init="he_normal", init_params=())
+
+
+def prng_key(seed: Array | int) -> Array:
+    """Key of minibatch orders (``fold_in(key, 2·epoch)``) and dropout masks (``fold_in(key, 2t + 1)``)."""
+    return jax.random.key(seed)
+
+
+def objective(
+    config: NetworkConfig, values: TrainValues, params, bn_state, x, y, key, dropout, *, train: bool = True
+) -> tuple[Array, dict[str, Any]]:
+    """:func:`engine.mlp.loss_fn` of ``config`` and ``values`` (dropout rate given separately)."""
+    return mlp.loss_fn(
+        params,
+        bn_state,
+        x,
+        y,
+        activation=config.activation,
+        activation_params=values.activation_params,
+        residual=config.residual,
+        batch_norm=config.batch_norm,
+        dropout_rate=dropout,
+        train=train,
+        key=key,
+        bn_momentum=values.bn_momentum,
+        l1=values.l1,
+        l2=values.l2,
+    )
+
+
+def predict_logits(config: NetworkConfig, values: TrainValues, params, bn_state, x: Array) -> Array:
+    """Evaluation-mode logits (batch norm on running statistics, no dropout)."""
+    logits, _, _ = mlp.forward(
+        params,
+        bn_state,
+        x,
+        activation=config.activation,
+        activation_params=values.activation_params,
+        residual=config.residual,
+        batch_norm=config.batch_norm,
+    )
+    return logits
