@@ -129,6 +129,19 @@ class ModelSpec(StrictModel):
     residual: bool = False
 
 
+def training_samples(dataset: BaseModel) -> int:
+    """How many samples engine.datasets.split keeps for training."""
+    n = dataset.n
+    return n - min(int(round(n * dataset.validation_split)), n - 1)
+
+
+def check_batch(optimizer: str, batch_size: int, n_train: int) -> None:
+    if batch_size > n_train:
+        raise ValueError(f"batch_size {batch_size} exceeds the {n_train} training samples")
+    if OPTIMIZERS[optimizer].full_batch_only and batch_size != n_train:
+        raise ValueError(f"{optimizer} needs full-batch gradients: batch_size must be {n_train}")
+
+
 class TrainCreate(StrictModel):
     """Bounded one-shot training: at most 20,000 steps (epochs × batches per epoch)."""
 
@@ -143,16 +156,12 @@ class TrainCreate(StrictModel):
 
     @property
     def n_train(self) -> int:
-        n = self.dataset.n
-        return n - min(int(round(n * self.dataset.validation_split)), n - 1)
+        return training_samples(self.dataset)
 
     @model_validator(mode="after")
     def _bounded(self) -> TrainCreate:
         n_train = self.n_train
-        if self.batch_size > n_train:
-            raise ValueError(f"batch_size {self.batch_size} exceeds the {n_train} training samples")
-        if OPTIMIZERS[self.optimizer.name].full_batch_only and self.batch_size != n_train:
-            raise ValueError(f"{self.optimizer.name} needs full-batch gradients: batch_size must be {n_train}")
+        check_batch(self.optimizer.name, self.batch_size, n_train)
         steps = self.epochs * (n_train // self.batch_size)
         if steps > MAX_TRAIN_STEPS:
             raise ValueError(
@@ -186,3 +195,32 @@ class TrainPublic(BaseModel):
     reason: str
     history: TrainHistory
     final: TrainFinal
+
+
+# --- live sessions ----------------------------------------------------------------------------
+
+
+class NetworkRunSpec(StrictModel):
+    """One network of a live session."""
+
+    model: ModelSpec = Field(default_factory=ModelSpec)
+    optimizer: TrainableOptimizer = Field(
+        default_factory=lambda: optimizer_model(OPTIMIZERS["adam"], tag="name", suffix="Optimizer")(name="adam")
+    )
+    batch_size: Integer(1, 2000) = 32
+
+
+class NetworkSessionSpec(StrictModel):
+    """One or two networks trained in lockstep on the same data with the same seed."""
+
+    dataset: DatasetSpec = Field(default_factory=lambda: _dataset_model("circles")(name="circles"))
+    networks: list[NetworkRunSpec] = Field(default_factory=lambda: [NetworkRunSpec()], min_length=1, max_length=2)
+    seed: Integer(0, 2**31 - 1) = 0
+    steps_per_chunk: Integer(1, 200) = 10
+
+    @model_validator(mode="after")
+    def _batches_fit(self) -> NetworkSessionSpec:
+        n_train = training_samples(self.dataset)
+        for net in self.networks:
+            check_batch(net.optimizer.name, net.batch_size, n_train)
+        return self
