@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import slider_latency, trajectories
+from bench import mlp_training, slider_latency, trajectories
 
 
 def main() -> None:
-    results = {"trajectories": trajectories.main(), "slider_latency": slider_latency.main()}
+    results = {
+        "trajectories": trajectories.main(),
+        "slider_latency": slider_latency.main(),
+        "mlp_training": mlp_training.main(),
+    }
     out = Path("bench/results")
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2))
@@ -21,6 +25,10 @@ def main() -> None:
         print(f"| same, PyTorch CPU | {t['torch_ms']:.1f} ms ({t['speedup_vs_torch']:.2f}×) |")
     print(f"| slider update → paths frame, p50 / p95 | {s['p50_ms']:.2f} / {s['p95_ms']:.2f} ms |")
     print(f"| compilations during {s['updates']} updates | {s['compilations']} |")
+    m = results["mlp_training"]
+    print(f"| MLP {m['network']}, engine with all statistics | {m['engine_steps_per_s']:.0f} steps/s |")
+    if "torch_steps_per_s" in m:
+        print(f"| same, PyTorch CPU | {m['torch_steps_per_s']:.0f} steps/s ({m['speedup_vs_torch']:.2f}×) |")
 
 
 if __name__ == "__main__":
