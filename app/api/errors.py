@@ -26,6 +26,13 @@ def install_error_handlers(app: FastAPI) -> None:
             e.pop("input", None)
         return JSONResponse(status_code=422, content={"message": describe(errors), "detail": errors})
 
+    @app.exception_handler(ValueError)
+    @app.exception_handler(KeyError)
+    async def engine_refused(request: Request, exc: Exception) -> JSONResponse:
+        """The engine's own checks (a combination the schema cannot express): still the user's input."""
+        message = exc.args[0] if exc.args else str(exc)
+        return JSONResponse(status_code=422, content={"message": str(message), "detail": []})
+
 
 # Starlette answers 400 before validation when a body is not parseable JSON; say so in OpenAPI.
 BAD_BODY: dict[int | str, dict] = {

@@ -91,7 +91,8 @@ def test_learning_rate_slider_redraws_path_while_dragging(lab: Lab) -> None:
     assert after[1] == before[1]  # only run 0 changed
     value = lab.page.locator('.run-card[data-run="0"] .field-slider output').first.inner_text()
     assert value == "0.002"
-    assert "sgd(learning_rate:0.002)" in lab.page.evaluate("location.hash")
+    # the hash is written after a short debounce
+    lab.page.wait_for_function("location.hash.includes('sgd(learning_rate:0.002)')", timeout=5000)
 
 
 def test_clicking_the_map_moves_the_start(lab: Lab) -> None:

@@ -43,6 +43,11 @@ class ActivationParams(StrictModel):
     alpha: Number(0.0, 3.0) | None = None
 
 
+def check_alpha(activation: str, params: ActivationParams) -> None:
+    if params.alpha is not None and "alpha" not in ACTIVATIONS[activation].params:
+        raise ValueError(f"activation {activation} takes no alpha (only leaky_relu and elu do)")
+
+
 class InitExperimentCreate(StrictModel):
     """Seed 001's experiment: N(0, 1) data of shape samples × width through a deep stack, forward only."""
 
@@ -57,8 +62,7 @@ class InitExperimentCreate(StrictModel):
 
     @model_validator(mode="after")
     def _alpha_only_where_used(self) -> InitExperimentCreate:
-        if self.activation_params.alpha is not None and "alpha" not in ACTIVATIONS[self.activation].params:
-            raise ValueError(f"activation {self.activation} takes no alpha (only leaky_relu and elu do)")
+        check_alpha(self.activation, self.activation_params)
         return self
 
 
@@ -127,6 +131,11 @@ class ModelSpec(StrictModel):
     l2: Number(0.0, 1.0) = 0.0
     max_norm: Number(0.01, 100.0) | None = None
     residual: bool = False
+
+    @model_validator(mode="after")
+    def _alpha_only_where_used(self) -> ModelSpec:
+        check_alpha(self.activation, self.activation_params)
+        return self
 
 
 def training_samples(dataset: BaseModel) -> int:
