@@ -18,6 +18,7 @@ is reported ``diverged`` at that step and its points end at the last finite one.
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -213,6 +214,7 @@ def _padded_size(n: int) -> int:
 
 
 def _stack_inputs(configs: list[RunConfig], noise: dict | None) -> RunInputs:
+    """The runs' inputs stacked over a batch padded to a power of two, as NumPy arrays."""
     spec = OPTIMIZERS[configs[0].optimizer]
     rows = [
         RunInputs(
@@ -225,6 +227,17 @@ def _stack_inputs(configs: list[RunConfig], noise: dict | None) -> RunInputs:
     ]
     rows += [rows[0]] * (_padded_size(len(rows)) - len(rows))
     return jax.tree.map(lambda *xs: np.stack(xs), *rows)
+
+
+def _config_key(config: RunConfig) -> str:
+    return json.dumps([config.optimizer, config.hyperparameters, config.schedule, config.clip], sort_keys=True)
+
+
+@functools.lru_cache(maxsize=512)
+def _device_inputs(keys: tuple[str, ...], noise_key: str) -> RunInputs:
+    """Stacked inputs already on the device, cached: moving one run's slider re-encodes only its group."""
+    configs = [RunConfig(*json.loads(k)) for k in keys]
+    return jax.device_put(_stack_inputs(configs, json.loads(noise_key)))
 
 
 def _run_chunks(optimizer, surface, sp, starts, inputs, evaluations):
@@ -265,8 +278,8 @@ def simulate(
         groups.setdefault(run.optimizer, []).append(i)
     launched = {}
     for optimizer, idx in groups.items():
-        inputs = _stack_inputs([runs[i] for i in idx], noise)
-        starts = np.broadcast_to(start, (len(inputs.clip.mode), 2)).copy()
+        inputs = _device_inputs(tuple(_config_key(runs[i]) for i in idx), json.dumps(noise, sort_keys=True))
+        starts = np.broadcast_to(start, (inputs.clip.mode.shape[0], 2)).copy()
         launched[optimizer] = _run_chunks(optimizer, surface, sp, starts, inputs, steps + 1)
     results: list[RunResult | None] = [None] * len(runs)
     for optimizer, idx in groups.items():
