@@ -11,6 +11,7 @@ from app.api.schemas.network import (
     InitExperimentCreate,
     InitExperimentPublic,
     LayerStatsPublic,
+    McDropoutPublic,
     ModelSpec,
     TrainCreate,
     TrainFinal,
@@ -19,8 +20,9 @@ from app.api.schemas.network import (
 )
 from engine.datasets import make_dataset, split
 from engine.init_experiment import run_init_experiment, to_rows
+from engine.mc_dropout import predictive_grid
 from engine.training import train
-from engine.training_config import NetworkConfig, TrainValues, make_values
+from engine.training_config import NetworkConfig, TrainValues, make_data, make_values
 
 
 def init_experiment(spec: InitExperimentCreate) -> InitExperimentPublic:
@@ -122,4 +124,19 @@ def train_once(spec: TrainCreate) -> TrainPublic:
         reason=history.reason if history.diverged_at is not None else "",
         history=TrainHistory(**column),
         final=TrainFinal(**{k: last[k] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy")}),
+        mc_dropout=mc_dropout(config, values, history.state, data, spec) if spec.mc_dropout else None,
+    )
+
+
+def mc_dropout(config: NetworkConfig, values: TrainValues, state, data: Dataset, spec: TrainCreate) -> McDropoutPublic:
+    """Predictive mean and spread over the decision-boundary grid with dropout on (Gal & Ghahramani 2016)."""
+    grid = make_data(config, data.X_train, data.y_train, data.X_val, data.y_val)
+    samples = spec.mc_dropout.samples
+    out = predictive_grid(config, state.params, state.bn_state, values, grid, samples, spec.seed)
+    return McDropoutPublic(
+        samples=samples,
+        grid_x=np.asarray(grid.grid_x).tolist(),
+        grid_y=np.asarray(grid.grid_y).tolist(),
+        mean=np.asarray(out.mean).tolist(),
+        std=np.asarray(out.std).tolist(),
     )

@@ -91,3 +91,20 @@ def test_live_session_errors_keep_it_open_and_pause_stops_the_stream(client):
         while "text" not in (message := ws.receive()):
             pass
         assert json.loads(message["text"]) == {"type": "stopped"}
+
+
+def test_monte_carlo_dropout_gives_a_spread_only_with_dropout_on(client):
+    spec = {
+        "dataset": {"name": "moons", "n": 200, "noise": 0.2},
+        "model": {"hidden": [16, 16], "activation": "relu", "dropout": 0.3},
+        "optimizer": {"name": "adam", "hyperparameters": {"learning_rate": 0.01}},
+        "batch_size": 20,
+        "epochs": 10,
+        "mc_dropout": {"samples": 20},
+    }
+    spread = client.post("/api/v1/train", json=spec).json()["mc_dropout"]
+    assert len(spread["mean"]) == len(spread["grid_y"]) and len(spread["mean"][0]) == len(spread["grid_x"])
+    assert 0.0 <= np.min(spread["mean"]) and np.max(spread["mean"]) <= 1.0
+    assert np.max(spread["std"]) > 0.05
+    none = client.post("/api/v1/train", json={**spec, "model": {**spec["model"], "dropout": 0.0}}).json()
+    assert np.max(none["mc_dropout"]["std"]) == 0.0

@@ -25,6 +25,18 @@ def surface_lab(request: Request) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, "surface.html", {"page": "surface"})
 
 
+@router.get("/network", response_class=HTMLResponse)
+def network_lab(request: Request) -> HTMLResponse:
+    """The network lab: small MLPs trained live, with per-layer diagnostics."""
+    return TEMPLATES.TemplateResponse(request, "network.html", {"page": "network"})
+
+
+@router.get("/init", response_class=HTMLResponse)
+def init_experiment(request: Request) -> HTMLResponse:
+    """The initialization experiment: activations of a deep stack, layer by layer (seed 001)."""
+    return TEMPLATES.TemplateResponse(request, "init.html", {"page": "init"})
+
+
 @router.get("/vendor/plotly.min.js")
 def plotly_js() -> FileResponse:
     """plotly.js exactly as the installed plotly wheel ships it."""

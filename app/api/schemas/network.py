@@ -151,6 +151,12 @@ def check_batch(optimizer: str, batch_size: int, n_train: int) -> None:
         raise ValueError(f"{optimizer} needs full-batch gradients: batch_size must be {n_train}")
 
 
+class McDropoutSpec(StrictModel):
+    """Monte-Carlo dropout after training: dropout kept on at inference, ``samples`` masks per point."""
+
+    samples: Integer(2, 500) = 50
+
+
 class TrainCreate(StrictModel):
     """Bounded one-shot training: at most 20,000 steps (epochs × batches per epoch)."""
 
@@ -162,6 +168,9 @@ class TrainCreate(StrictModel):
     batch_size: Integer(1, 2000) = 32
     epochs: Integer(1, 10_000) = 100
     seed: Integer(0, 2**31 - 1) = 0
+    mc_dropout: McDropoutSpec | None = Field(
+        default=None, description="also return the predictive mean and spread over the grid (needs dropout > 0)"
+    )
 
     @property
     def n_train(self) -> int:
@@ -197,6 +206,14 @@ class TrainFinal(BaseModel):
     val_accuracy: float
 
 
+class McDropoutPublic(BaseModel):
+    samples: int
+    grid_x: list[float]
+    grid_y: list[float]
+    mean: list[list[float]]  # [i][j] at (grid_x[j], grid_y[i]): P(class 1), or the top class's probability
+    std: list[list[float]]
+
+
 class TrainPublic(BaseModel):
     steps: int
     status: Literal["ok", "diverged"]
@@ -204,6 +221,7 @@ class TrainPublic(BaseModel):
     reason: str
     history: TrainHistory
     final: TrainFinal
+    mc_dropout: McDropoutPublic | None = None
 
 
 # --- live sessions ----------------------------------------------------------------------------
