@@ -41,3 +41,10 @@ export function isEditableTarget(target) {
   if (target.isContentEditable) return true;
   return Boolean(target.closest("input, select, textarea, button, summary, a[href], [role=slider]"));
 }
+
+/** Keep a sticky stage in view beside a long sidebar; one taller than the window pins by its bottom. */
+export function pinStage(stage) {
+  const place = () => (stage.style.top = `${Math.min(12, window.innerHeight - stage.offsetHeight - 12)}px`);
+  new ResizeObserver(place).observe(stage);
+  window.addEventListener("resize", place);
+}

@@ -1,5 +1,10 @@
 // Every UI string, in English and Simplified Chinese. t(key, args) looks one up; elements carrying
-// data-i18n* attributes are re-translated live when the language changes.
+// data-i18n* attributes are re-translated live when the language changes. The network lab's and the
+// init experiment's strings live in ./strings/ and are merged into the one table here.
+
+import INIT_STRINGS from "./strings/init.js";
+import MODEL_STRINGS from "./strings/models.js";
+import NETWORK_STRINGS from "./strings/network.js";
 
 const STRINGS = {
   en: {
@@ -208,6 +213,10 @@ const STRINGS = {
     "plotly:Snapshot succeeded": "截图已完成",
   },
 };
+
+for (const table of [MODEL_STRINGS, INIT_STRINGS, NETWORK_STRINGS]) {
+  for (const lang of Object.keys(STRINGS)) Object.assign(STRINGS[lang], table[lang]);
+}
 
 export const LANGUAGES = ["en", "zh"];
 let current = "en";

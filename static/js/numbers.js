@@ -44,14 +44,15 @@ export function scaleFor(param, override = {}) {
   }
   const lo = kind === "log0" ? (p.logMin ?? max * 1e-6) : min;
   const posStep = 1 / LOG_POSITIONS_PER_DECADE;
-  const first = Math.log10(lo);
+  // Positions on whole multiples of the step, so the max (e.g. 1000 when the min is 2) is reachable.
+  const first = Number((Math.floor(Math.log10(lo) / posStep + 1e-9) * posStep).toFixed(10));
   return {
     kind,
     min,
     max,
     lo,
     posMin: kind === "log0" ? first - posStep : first,
-    posMax: Math.log10(max),
+    posMax: Number((Math.ceil(Math.log10(max) / posStep - 1e-9) * posStep).toFixed(10)),
     posStep,
     integer: Boolean(p.integer),
   };

@@ -65,12 +65,35 @@ export function decodeTick(header, payload) {
   return { header, from: header.from, cursor: header.cursor, runs };
 }
 
-/** Decode any binary frame to a typed message: {type: "paths"|"tick", seq, version, …}. */
+/**
+ * Named arrays of a payload laid out as `layout` = [[name, shape], …] (network `setup` and `chunk`
+ * frames): {name: {data: Float32Array view, shape}}, in order, without copying.
+ */
+export function decodeLayout(layout, payload) {
+  const arrays = {};
+  let offset = 0;
+  for (const [name, shape] of layout) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (offset + size > payload.length) throw new Error(`payload shorter than its layout says (at ${name})`);
+    arrays[name] = { data: payload.subarray(offset, offset + size), shape };
+    offset += size;
+  }
+  return arrays;
+}
+
+/** Row `i` of a 2-D layout array (a view). */
+export function row(array, i) {
+  const width = array.shape[array.shape.length - 1];
+  return array.data.subarray(i * width, (i + 1) * width);
+}
+
+/** Decode any binary frame to a typed message: {type: "paths"|"tick"|"setup"|"chunk", seq, version, …}. */
 export function decodeMessage(buffer) {
   const { header, payload } = decodeFrame(buffer);
   const base = { type: header.type, seq: header.seq, version: header.version };
   if (header.type === "paths") return { ...base, ...decodePaths(header, payload) };
   if (header.type === "tick") return { ...base, ...decodeTick(header, payload) };
+  if (header.layout) return { ...base, header, payload, arrays: decodeLayout(header.layout, payload) };
   return { ...base, header, payload };
 }
 

@@ -15,14 +15,14 @@ const num = (text) => {
 const fmt = (value) => String(roundSig(value, 6));
 
 /** name(k:v,k:v) ↔ {name, params}; list values are joined with "*". */
-function encodeCall(name, params) {
+export function encodeCall(name, params) {
   const inner = Object.entries(params || {})
     .map(([k, v]) => `${k}:${Array.isArray(v) ? v.map(fmt).join("*") : fmt(v)}`)
     .join(",");
   return `${name}(${inner})`;
 }
 
-function decodeCall(text) {
+export function decodeCall(text) {
   const match = /^([\w-]+)\((.*)\)$/.exec(text);
   if (!match) throw new Error(`cannot read ${text}`);
   const params = {};
@@ -34,7 +34,7 @@ function decodeCall(text) {
   return { name: match[1], params };
 }
 
-function encodeRun(run) {
+export function encodeRun(run) {
   let text = encodeCall(run.optimizer, run.hyperparameters);
   if (run.schedule && run.schedule.name !== "constant") {
     const { name, ...params } = run.schedule;
@@ -44,7 +44,7 @@ function encodeRun(run) {
   return text;
 }
 
-function decodeRun(text) {
+export function decodeRun(text) {
   const [head, ...mods] = text.split("!");
   const call = decodeCall(head);
   const run = { optimizer: call.name, hyperparameters: call.params, schedule: null, clip: null };
@@ -102,8 +102,11 @@ export const PROPS = [
 /** Sections that `<name>_hide=true` can hide (classrooms, embeds). */
 export const HIDEABLE = ["surface", "noise", "runs", "player", "loss", "about", "intro", "header"];
 
-/** Hash text → a partial state; unreadable properties are skipped (and reported in `problems`). */
-export function parseHash(hash) {
+/**
+ * Hash text → a partial state; unreadable properties are skipped (and reported in `problems`).
+ * `props` and `hideable` default to the surface lab's tables; other pages pass their own.
+ */
+export function parseHash(hash, props = PROPS, hideable = HIDEABLE) {
   const state = { hide: [] };
   const problems = [];
   const text = hash.replace(/^#/, "");
@@ -114,7 +117,7 @@ export function parseHash(hash) {
     if (eq < 0) continue;
     entries.set(decodeURIComponent(part.slice(0, eq)), decodeURIComponent(part.slice(eq + 1)));
   }
-  for (const prop of PROPS) {
+  for (const prop of props) {
     if (!entries.has(prop.name)) continue;
     try {
       state[prop.name] = prop.type.read(entries.get(prop.name));
@@ -122,14 +125,14 @@ export function parseHash(hash) {
       problems.push(`${prop.name}: ${err.message}`);
     }
   }
-  for (const name of HIDEABLE) if (Type.BOOL.read(entries.get(`${name}_hide`) ?? "")) state.hide.push(name);
+  for (const name of hideable) if (Type.BOOL.read(entries.get(`${name}_hide`) ?? "")) state.hide.push(name);
   return { state, problems };
 }
 
 /** A state → hash text (without "#"). Runs keep "~", "(", ":", "!" readable. */
-export function serializeState(state) {
+export function serializeState(state, props = PROPS) {
   const parts = [];
-  for (const prop of PROPS) {
+  for (const prop of props) {
     const value = state[prop.name];
     if (value === undefined || value === null) continue;
     if (prop.type === Type.DICT && Object.keys(value).length === 0) continue;

@@ -84,3 +84,13 @@ export const asText = (text) => (node) => {
   node.textContent = text;
 };
 export const byCatalog = (key, fallback) => (node) => setCatalogText(node, key, fallback);
+
+/** A labelled checkbox; `onChange(checked)`. Returns {root, input}. */
+export function checkField({ name, checked, label, onChange }) {
+  const id = uniqueId(`check-${name}`);
+  const input = el("input", { id, type: "checkbox", class: "check", checked: Boolean(checked), dataset: { field: name } });
+  input.addEventListener("change", () => onChange(input.checked));
+  const labelNode = el("label", { for: id, class: "field-label" });
+  label(labelNode);
+  return { root: el("div", { class: "field field-check" }, input, labelNode), input };
+}

@@ -1,25 +1,11 @@
 // Plotly chart classes with narrow methods: the contour map with the runs' paths, and loss vs step.
 /* global Plotly */
 
-import { plotlyLocale } from "../i18n.js";
 import { formatNumber } from "../numbers.js";
+import { AXIS, FONT, plotConfig as config } from "../plot.js";
 
-const FONT = { family: 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", sans-serif', size: 14, color: "#1f2937" };
-const AXIS = { zeroline: false, showline: true, linecolor: "#4b5563", mirror: true, ticks: "outside", tickcolor: "#4b5563", gridcolor: "#e5e7eb" };
 // Light, low-saturation fill so the coloured paths carry the eye; the valley floor is darkest.
 const SURFACE_SCALE = [[0, "#5f7c9e"], [0.3, "#93abc6"], [0.6, "#c3d1e1"], [0.82, "#e2e9f1"], [1, "#fafbfd"]];
-const REMOVED_BUTTONS = ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines", "sendChartToCloud", "sendDataToCloud"];
-
-/** Plotly config in the page's language (Plotly's own button titles come from our string table). */
-function config() {
-  const locale = plotlyLocale();
-  if (locale.name !== "en" && !registered.has(locale.name)) {
-    Plotly.register({ moduleType: "locale", name: locale.name, dictionary: locale.dictionary });
-    registered.add(locale.name);
-  }
-  return { responsive: true, displaylogo: false, showTips: false, locale: locale.name, modeBarButtonsToRemove: REMOVED_BUTTONS };
-}
-const registered = new Set();
 
 /** The values the contour is drawn from: log10(z − min + 1e-3) for log-spaced levels, else z. */
 export function contourLevels(z, logLevels) {

@@ -1,0 +1,186 @@
+// The init experiment's controller: state ↔ URL, controls, POST /api/v1/init-experiment (debounced,
+// newest wins), the histogram grid, the mean/std chart and the "what you see" card.
+
+import { Banner } from "../banner.js";
+import { el, setChildren } from "../dom.js";
+import { bindLanguageToggle, catalogText, onLanguageChange, setCatalogText, setLanguage, setText, t } from "../i18n.js";
+import { setMath } from "../mathml.js";
+import { initLabel } from "../netfields.js";
+import { formatNumber } from "../numbers.js";
+import { parseHash, serializeState } from "../state.js";
+import { HistogramGrid, MeanStdChart } from "./charts.js";
+import { InitControls, PresetButtons } from "./controls.js";
+import { HIDEABLE, PROPS, matchingPreset, normalizeState, toRequest } from "./state.js";
+
+const $ = (id) => document.getElementById(id);
+const DEBOUNCE_MS = 150;
+
+/** Runs the experiment: one request in flight; changes while it runs keep only the newest. */
+class ExperimentLoader {
+  constructor({ onResult, onError, onBusy }) {
+    Object.assign(this, { onResult, onError, onBusy });
+    this.inFlight = false;
+    this.queued = null;
+    this.timer = 0;
+  }
+
+  request(body, { now = false } = {}) {
+    clearTimeout(this.timer);
+    this.queued = body;
+    this.onBusy(true);
+    if (now) this.next();
+    else this.timer = setTimeout(() => this.next(), DEBOUNCE_MS);
+  }
+
+  async next() {
+    if (this.inFlight || !this.queued) return;
+    const body = this.queued;
+    this.queued = null;
+    this.inFlight = true;
+    try {
+      const response = await fetch("/api/v1/init-experiment", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const answer = await response.json();
+      if (!response.ok) throw new Error(answer.message ?? response.statusText);
+      if (!this.queued) this.onResult(answer, body);
+    } catch (err) {
+      this.onError(err.message);
+    } finally {
+      this.inFlight = false;
+      if (this.queued) this.next();
+      else this.onBusy(false);
+    }
+  }
+}
+
+class InitLab {
+  constructor(catalog, state) {
+    this.catalog = catalog;
+    this.state = state;
+    this.result = null;
+    this.banner = new Banner($("banner"));
+    this.histograms = new HistogramGrid($("histograms"));
+    this.meanStd = new MeanStdChart($("meanstd"));
+    this.loader = new ExperimentLoader({
+      onResult: (answer) => {
+        this.banner.hide("request");
+        this.result = answer;
+        this.render();
+      },
+      onError: (message) => this.banner.show("request", "error", "banner.error", { message }, { timeout: 12000 }),
+      onBusy: (busy) => this.setBusy(busy),
+    });
+    this.presets = new PresetButtons($("presets"), (preset) => this.applyPreset(preset));
+    this.controls = new InitControls($("controls"), catalog, state, (patch) => this.change(patch));
+    bindLanguageToggle(document, (lang) => {
+      this.state.lang = lang;
+      this.saveHash();
+    });
+    onLanguageChange(() => {
+      this.renderAbout(matchingPreset(this.state, catalog));
+      this.render();
+    });
+    this.applyHidden();
+    this.sync();
+    this.loader.request(toRequest(state), { now: true });
+  }
+
+  change(patch) {
+    Object.assign(this.state, patch);
+    this.sync();
+    this.loader.request(toRequest(this.state));
+  }
+
+  applyPreset(preset) {
+    this.state.activation = preset.activation;
+    this.state.init = { ...preset.init };
+    this.state = normalizeState(this.state, this.catalog);
+    this.controls.set(this.state);
+    this.sync();
+    this.loader.request(toRequest(this.state), { now: true });
+  }
+
+  /** Everything that follows the state alone: preset buttons, the "what you see" card, the URL. */
+  sync() {
+    const preset = matchingPreset(this.state, this.catalog);
+    this.presets.setActive(preset?.id ?? null);
+    this.renderAbout(preset);
+    this.saveHash();
+  }
+
+  setBusy(busy) {
+    $("busy").hidden = !busy;
+    clearTimeout(this.staleTimer);
+    if (!busy) document.querySelector(".stage").classList.remove("stale");
+    // Only a slow answer (a big stack) dims the charts; a quick one just swaps them.
+    else this.staleTimer = setTimeout(() => document.querySelector(".stage").classList.add("stale"), 250);
+  }
+
+  render() {
+    if (!this.result) return;
+    const layers = this.result.layers;
+    this.histograms.setLabels({ layer: (k) => t("init.layerN", { k }), spike: (p) => t("init.spike", { p }) });
+    this.histograms.setLayers(layers);
+    this.histograms.render();
+    this.meanStd.setLabels({ layer: t("axis.layer"), mean: t("init.mean"), std: t("init.std"), value: t("axis.value") });
+    this.meanStd.setLayers(layers);
+    this.meanStd.render();
+    const first = layers[0];
+    const last = layers.at(-1);
+    setText($("std-readout"), "init.stdReadout", { a: formatNumber(first.std), b: formatNumber(last.std), k: last.index });
+  }
+
+  renderAbout(preset) {
+    const activation = this.catalog.activations.find((a) => a.name === this.state.activation);
+    const init = this.catalog.inits.find((i) => i.name === this.state.init.name);
+    const title = el("h3", { class: "about-title" });
+    setText(title, "init.setup", {
+      init: initLabel(this.state.init, this.catalog, (key, fallback) => (fallback === undefined ? t(key) : catalogText(key, fallback))),
+      activation: catalogText(`activation.${activation.name}`, activation.title),
+    });
+    const formulas = el("div", { class: "formula formula-pair" });
+    setMath(formulas, activation.formula.mathml, init.formula.mathml);
+    const lesson = el("p", { class: "lesson" });
+    setText(lesson, preset ? `init.lesson.${preset.id}` : "init.lesson.custom");
+    const reference = init.reference ? setCatalogText(el("p", { class: "reference" }), `init.${init.name}.reference`, init.reference) : null;
+    setChildren($("about"), title, formulas, lesson, reference);
+  }
+
+  applyHidden() {
+    for (const name of this.state.hide) for (const node of document.querySelectorAll(`[data-hide="${name}"]`)) node.hidden = true;
+    const sidebar = $("sidebar");
+    const empty = [...sidebar.children].every((child) => child.hidden);
+    sidebar.hidden = empty;
+    document.querySelector(".lab-grid").classList.toggle("no-sidebar", empty);
+  }
+
+  saveHash() {
+    clearTimeout(this.hashTimer);
+    this.hashTimer = setTimeout(() => {
+      this.writtenHash = `#${serializeState(this.state, PROPS)}`;
+      if (location.hash !== this.writtenHash) history.replaceState(null, "", this.writtenHash);
+    }, 120);
+  }
+}
+
+async function main() {
+  const banner = new Banner($("banner"));
+  const { state: partial, problems } = parseHash(location.hash, PROPS, HIDEABLE);
+  setLanguage(partial.lang === "zh" ? "zh" : "en");
+  let catalog;
+  try {
+    const response = await fetch("/api/v1/catalog");
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    catalog = await response.json();
+  } catch (err) {
+    banner.show("load", "error", "banner.loadFailed", { message: err.message });
+    return;
+  }
+  const lab = new InitLab(catalog, normalizeState(partial, catalog));
+  if (problems.length) lab.banner.show("hash", "error", "banner.badLink", { message: problems.join("; ") }, { timeout: 12000 });
+  window.addEventListener("hashchange", () => {
+    if (location.hash !== lab.writtenHash) location.reload();
+  });
+  window.initLab = lab; // for the browser tests and curious students
+}
+
+main();

@@ -1,0 +1,329 @@
+// The network lab's controller: state ↔ URL, the lesson, data and network panels, the live session
+// (start on structural changes, update on values), and one or two networks' views.
+
+import { Banner } from "../banner.js";
+import { el, pinStage, setChildren } from "../dom.js";
+import { bindLanguageToggle, catalogText, onLanguageChange, setLanguage, setText, t } from "../i18n.js";
+import { initLabel } from "../netfields.js";
+import { parseHash, serializeState } from "../state.js";
+import { DataPanel, LessonPanel } from "./controls.js";
+import { NetworkHistory } from "./history.js";
+import { NetworkPanel } from "./panel.js";
+import { NetworkPlayer } from "./player.js";
+import { NetworkSession } from "./session.js";
+import { HIDEABLE, PROPS, comparePartner, matchingLesson, normalizeState, toSpec, trainingSamples } from "./state.js";
+import { NetworkView } from "./view.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** "5-5-5-5-5" reads as "5 layers × 5"; mixed widths are listed: "64-32-16". */
+function architecture(hidden) {
+  const same = hidden.every((w) => w === hidden[0]);
+  return same && hidden.length > 2 ? t("net.arch", { n: hidden.length, w: hidden[0] }) : hidden.join("-");
+}
+const RESTART_MS = 250; // a dragged structural slider (batch size, n) restarts once it settles
+const RENDER_MS = 100; // charts redraw at most ten times a second
+
+class NetworkLab {
+  constructor(catalog, state) {
+    this.catalog = catalog;
+    this.state = state;
+    this.active = 0; // the network the panel edits
+    this.awaitingSetup = true;
+    this.histories = [];
+    this.data = null;
+    this.banner = new Banner($("banner"));
+    this.session = new NetworkSession();
+    this.lessons = new LessonPanel($("lessons"), {
+      lesson: (lesson) => this.applyLesson(lesson),
+      compare: (on) => this.setCompare(on),
+    });
+    this.player = new NetworkPlayer($("player"), {
+      play: () => {
+        this.session.resume();
+        this.expectChunk();
+      },
+      pause: () => {
+        this.session.pause();
+        this.expectChunk(false);
+      },
+      step: () => this.session.step(1),
+      reset: () => this.restart(false),
+      speed: (speed) => {
+        this.state.speed = speed;
+        this.session.speed(speed);
+        this.saveHash();
+      },
+    });
+    this.player.setSpeed(state.speed);
+    bindLanguageToggle(document, (lang) => {
+      this.state.lang = lang;
+      this.saveHash();
+    });
+    onLanguageChange(() => this.relabel());
+    this.buildAll();
+    this.applyHidden();
+    this.listen();
+    pinStage(document.querySelector(".stage"));
+  }
+
+  // --- building the page ------------------------------------------------------------------------
+
+  buildAll() {
+    this.dataPanel = new DataPanel($("data-panel"), this.catalog, this.state, () => this.structuralChange());
+    this.buildViews();
+    this.buildNetworkPanel();
+    this.sync();
+  }
+
+  buildViews() {
+    const compare = this.state.nets.length > 1;
+    this.views = this.state.nets.map((_, i) => new NetworkView(i, { compare }));
+    const container = $("views");
+    container.classList.toggle("compare", compare);
+    setChildren(container, this.views.map((v) => v.root));
+    this.views.forEach((v, i) => this.histories[i] && this.data && v.reset(this.data, this.histories[i]));
+    this.applyHidden();
+    this.requestRender();
+  }
+
+  buildNetworkPanel() {
+    const compare = this.state.nets.length > 1;
+    this.active = Math.min(this.active, this.state.nets.length - 1);
+    const tabs = compare
+      ? this.state.nets.map((_, i) => {
+          const tab = el("button", { type: "button", role: "tab", class: "tab", "aria-selected": String(i === this.active), on: { click: () => this.selectTab(i) } });
+          setText(tab, "net.tab", { name: "AB"[i] });
+          return tab;
+        })
+      : [];
+    setChildren($("net-tabs"), tabs);
+    $("net-tabs").hidden = !compare;
+    setText($("net-heading"), compare ? "net.panelOne" : "panel.network", { name: "AB"[this.active] });
+    const nTrain = trainingSamples(this.state.data, this.state.val);
+    this.panel = new NetworkPanel($("net-panel"), this.catalog, this.state.nets[this.active], nTrain, {
+      structural: () => this.structuralChange(),
+      values: (patch) => this.valueChange(this.active, patch),
+    });
+    $("net-panel").dataset.net = String(this.active);
+  }
+
+  selectTab(i) {
+    this.active = i;
+    this.buildNetworkPanel();
+  }
+
+  /** The lesson menu, the views' titles and the URL follow the state. */
+  sync() {
+    this.lessons.set(matchingLesson(this.state, this.catalog), this.state.nets.length > 1);
+    this.views.forEach((view, i) => view.setTitle(this.netTitle(this.state.nets[i])));
+
+    this.saveHash();
+  }
+
+  netTitle(net) {
+    const text = (key, fallback) => (fallback === undefined ? t(key) : catalogText(key, fallback));
+    const activation = this.catalog.activations.find((a) => a.name === net.activation);
+    const optimizer = this.catalog.optimizers.find((o) => o.id === net.optimizer);
+    // what sets two compared networks apart must show: batch norm, residual, dropout, penalties
+    const tags = [
+      net.batch_norm && "BN",
+      net.residual && t("net.tag.residual"),
+      net.dropout > 0 && t("net.tag.dropout", { p: net.dropout }),
+      net.l1 > 0 && `L1 ${net.l1}`,
+      net.l2 > 0 && `L2 ${net.l2}`,
+    ].filter(Boolean);
+    const parts = [
+      `${catalogText(`activation.${net.activation}`, activation.title)} + ${initLabel(net.init, this.catalog, text)}`,
+      architecture(net.hidden),
+      ...tags,
+      catalogText(`optimizer.${net.optimizer}`, optimizer.name),
+    ];
+    return parts.join(" · ");
+  }
+
+  // --- changes ----------------------------------------------------------------------------------
+
+  /** Architecture, init, optimizer, batch or data changed: a new `start` once the control settles. */
+  structuralChange() {
+    const nTrain = trainingSamples(this.state.data, this.state.val);
+    for (const net of this.state.nets) {
+      const fullBatch = this.catalog.optimizers.find((o) => o.id === net.optimizer)?.full_batch_only;
+      net.batch = fullBatch ? nTrain : Math.min(net.batch, nTrain);
+    }
+    if (nTrain !== this.panel.nTrain) this.buildNetworkPanel(); // the batch slider's range moved
+    this.sync();
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => this.restart(this.player.playing), RESTART_MS);
+  }
+
+  /** A value a running network takes at its next step: an `update`, no restart. */
+  valueChange(net, patch) {
+    this.session.update(net, patch);
+    this.sync();
+  }
+
+  applyLesson(lesson) {
+    const { speed, seed, spc, lang, hide } = this.state;
+    this.state = normalizeState({ data: lesson.data, nets: lesson.nets, val: 0.5, speed, seed, spc, lang, hide }, this.catalog);
+    this.active = 0;
+    this.buildAll();
+    this.restart(this.player.playing);
+  }
+
+  setCompare(on) {
+    const nets = this.state.nets;
+    if (on && nets.length === 1) nets.push(comparePartner(nets[0]));
+    if (!on && nets.length === 2) nets.splice(1, 1);
+    this.state = normalizeState(this.state, this.catalog);
+    this.active = on ? 1 : 0;
+    this.histories = [];
+    this.buildViews();
+    this.buildNetworkPanel();
+    this.sync();
+    this.restart(this.player.playing);
+  }
+
+  // --- the session ------------------------------------------------------------------------------
+
+  listen() {
+    const session = this.session;
+    const connecting = setTimeout(() => this.banner.show("connection", "info", "banner.connecting"), 800);
+    session.on("open", () => {
+      clearTimeout(connecting);
+      this.banner.hide("connection");
+      session.speed(this.state.speed);
+      this.restart(false);
+    });
+    session.on("close", ({ willRetry }) => {
+      if (willRetry) this.banner.show("connection", "info", "banner.reconnecting");
+      this.player.setPlaying(false);
+    });
+    session.on("setup", (frame) => this.receiveSetup(frame));
+    session.on("chunk", (frame) => this.receiveChunk(frame));
+    session.on("state", (message) => {
+      this.player.setPlaying(message.playing);
+      if (!message.playing) this.expectChunk(false);
+      if (Number.isFinite(message.chunks_per_second)) this.player.setSpeed(message.chunks_per_second);
+    });
+    session.on("error", (message) => {
+      this.banner.show("ws-error", "error", "banner.error", { message: message.message }, { timeout: 12000 });
+      this.player.setBusy(false);
+    });
+    session.connect();
+  }
+
+  /** A new `start`: chunks of the old networks still in flight are ignored until the setup frame. */
+  restart(play) {
+    clearTimeout(this.restartTimer);
+    this.awaitingSetup = true;
+    this.player.setBusy(true);
+    this.session.start(toSpec(this.state), play);
+    this.player.setPlaying(play);
+    clearTimeout(this.stallTimer);
+  }
+
+  receiveSetup(frame) {
+    const { header, arrays } = frame;
+    this.awaitingSetup = false;
+    this.player.setBusy(false);
+    if (this.player.playing) this.expectChunk();
+    this.banner.hide("ws-error");
+    this.data = { grid: header.grid, classes: header.classes, X_train: arrays.X_train.data, y_train: arrays.y_train.data, X_val: arrays.X_val.data, y_val: arrays.y_val.data };
+    this.histories = header.networks.map((n) => new NetworkHistory(n));
+    if (this.views.length !== this.histories.length) this.buildViews();
+    this.views.forEach((view, i) => view.reset(this.data, this.histories[i]));
+    this.requestRender();
+  }
+
+  /** While playing, a pause in the chunks (a new architecture compiling its training step) says so. */
+  expectChunk(waiting = true) {
+    clearTimeout(this.stallTimer);
+    if (!this.awaitingSetup) this.player.setBusy(false);
+    if (waiting) this.stallTimer = setTimeout(() => this.player.setBusy(true), 900);
+  }
+
+  receiveChunk(frame) {
+    if (this.awaitingSetup) return;
+    if (this.player.playing) this.expectChunk();
+    const history = this.histories[frame.header.net];
+    if (!history) return;
+    history.push(frame);
+    this.requestRender();
+  }
+
+  // --- drawing ----------------------------------------------------------------------------------
+
+  requestRender() {
+    if (this.renderTimer) return;
+    const wait = Math.max(0, RENDER_MS - (performance.now() - (this.renderedAt ?? 0)));
+    this.renderTimer = setTimeout(() => {
+      requestAnimationFrame(() => {
+        this.renderTimer = 0;
+        this.renderedAt = performance.now();
+        const shared = this.sharedScales();
+        for (const view of this.views) view.render(shared);
+        const latest = this.histories.filter((h) => h?.last).map((h) => h.last.header).sort((a, b) => b.step - a.step)[0];
+        if (latest) this.player.setStep(latest.step, latest.epoch);
+      });
+    }, wait);
+  }
+
+  /** Two networks side by side share their loss and gradient scales (one network: its own). */
+  sharedScales() {
+    // a diverged network keeps its own scales: its blow-up would flatten the other one's curves
+    const histories = this.histories.filter((h) => h?.last && !h.diverged);
+    if (histories.length < 2) return {};
+    const lossMax = Math.max(...histories.flatMap((h) => [...h.curves.train_loss, ...h.curves.val_loss].filter(Number.isFinite)));
+    const gradValues = histories.flatMap((h) => {
+      const s = h.layers();
+      return [...s.gradAbsMean, ...(s.firstGradAbsMean ?? [])];
+    });
+    return { lossMax, gradValues };
+  }
+
+  relabel() {
+    this.views.forEach((view) => view.relabel());
+    this.sync();
+    this.requestRender();
+  }
+
+  applyHidden() {
+    for (const name of this.state.hide) for (const node of document.querySelectorAll(`[data-hide="${name}"]`)) node.hidden = true;
+    const sidebar = $("sidebar");
+    const empty = [...sidebar.children].every((child) => child.hidden);
+    sidebar.hidden = empty;
+    document.querySelector(".lab-grid").classList.toggle("no-sidebar", empty);
+  }
+
+  saveHash() {
+    clearTimeout(this.hashTimer);
+    this.hashTimer = setTimeout(() => {
+      this.writtenHash = `#${serializeState(this.state, PROPS)}`;
+      if (location.hash !== this.writtenHash) history.replaceState(null, "", this.writtenHash);
+    }, 120);
+  }
+}
+
+async function main() {
+  const banner = new Banner($("banner"));
+  const { state: partial, problems } = parseHash(location.hash, PROPS, HIDEABLE);
+  setLanguage(partial.lang === "zh" ? "zh" : "en");
+  let catalog;
+  try {
+    const response = await fetch("/api/v1/catalog");
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    catalog = await response.json();
+  } catch (err) {
+    banner.show("load", "error", "banner.loadFailed", { message: err.message });
+    return;
+  }
+  const lab = new NetworkLab(catalog, normalizeState(partial, catalog));
+  if (problems.length) lab.banner.show("hash", "error", "banner.badLink", { message: problems.join("; ") }, { timeout: 12000 });
+  window.addEventListener("hashchange", () => {
+    if (location.hash !== lab.writtenHash) location.reload();
+  });
+  window.networkLab = lab; // for the browser tests and curious students
+}
+
+main();

@@ -1,0 +1,32 @@
+// Shared Plotly styling: the pages' font, axis style and config (Plotly's own buttons in the page's
+// language, from the i18n table's "plotly:" entries).
+/* global Plotly */
+
+import { plotlyLocale } from "./i18n.js";
+
+export const FONT = { family: 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", sans-serif', size: 14, color: "#1f2937" };
+export const AXIS = { zeroline: false, showline: true, linecolor: "#4b5563", mirror: true, ticks: "outside", tickcolor: "#4b5563", gridcolor: "#e5e7eb" };
+const REMOVED_BUTTONS = ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines", "sendChartToCloud", "sendDataToCloud"];
+const registered = new Set();
+
+/** Plotly config in the page's language; `extra` overrides (e.g. {displayModeBar: false}). */
+export function plotConfig(extra = {}) {
+  const locale = plotlyLocale();
+  if (locale.name !== "en" && !registered.has(locale.name)) {
+    Plotly.register({ moduleType: "locale", name: locale.name, dictionary: locale.dictionary });
+    registered.add(locale.name);
+  }
+  return { responsive: true, displaylogo: false, showTips: false, locale: locale.name, modeBarButtonsToRemove: REMOVED_BUTTONS, ...extra };
+}
+
+/** A transparent-paper layout with the shared font; `extra` is merged on top. */
+export function baseLayout(extra = {}) {
+  return {
+    font: FONT,
+    paper_bgcolor: "rgba(0,0,0,0)",
+    plot_bgcolor: "#ffffff",
+    showlegend: false,
+    hoverlabel: { font: { size: 14 } },
+    ...extra,
+  };
+}
