@@ -124,7 +124,8 @@ def test_a_link_restores_the_view_and_chinese_labels(lab: NetworkPage) -> None:
     expect(page.locator("#lessons select")).to_have_value("custom")
     expect(page.locator(".view-title")).to_have_text("Tanh + U(0, 1) · 5 层 × 5 · dropout 0.3 · L2 0.001 · 动量法")
     page.locator('button[data-lang="en"]').click()
-    expect(page.locator(".view-title")).to_have_text("Tanh + U(0, 1) · 5 layers × 5 · dropout 0.3 · L2 0.001 · Momentum")
+    english = "Tanh + U(0, 1) · 5 layers × 5 · dropout 0.3 · L2 0.001 · Momentum"
+    expect(page.locator(".view-title")).to_have_text(english)
     page.wait_for_function(
         "() => location.hash.includes('lang=en') && location.hash.includes('!s.power(k:100,c:1)!c.norm(1)')"
     )
