@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     WARM_UP: bool = True
     # Worker threads running engine work; XLA releases the GIL, so one per core.
     ENGINE_THREADS: int = 2
+    # Wall-clock budget of one POST /api/v1/train, in seconds (the answer says when it was cut short).
+    TRAIN_TIME_BUDGET: float = 60.0
     # Binary frames a WebSocket session may send ahead of the client's acknowledgements.
     WS_MAX_AHEAD: int = 3
 

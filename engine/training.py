@@ -36,6 +36,7 @@ and the stats say ``diverged`` with the step. No NaN or Inf leaves :func:`train_
 from __future__ import annotations
 
 import functools
+import time
 from typing import Any, NamedTuple
 
 import jax
@@ -245,12 +246,14 @@ def train(
     epochs: int | None = None,
     seed: int | None = None,
     max_steps: int = MAX_STEPS,
+    time_budget: float | None = None,
 ) -> History:
     """One-shot training for ``steps`` updates or ``epochs`` epochs, rounded up to whole chunks.
 
     Initial parameters are drawn with ``jax.random.key(seed)`` (default ``values.seed``); minibatch
     orders and dropout masks follow ``values.seed``. Stops after the chunk in which the run diverges.
-    Raises ``ValueError`` unless ``1 <= steps <= max_steps`` (before rounding up).
+    Raises ``ValueError`` unless ``1 <= steps <= max_steps`` (before rounding up). With ``time_budget``
+    (seconds) it also stops after the first chunk that ends past the budget; ``History.step`` says where.
     """
     data = make_data(config, X_train, y_train, X_val, y_val)
     nb = batches_per_epoch(config, len(data.y_train))
@@ -263,7 +266,10 @@ def train(
     state = init_training(config, values, data.X_train, data.y_train, key)
     run = train_chunk(config)
     rows: list[ChunkStats] = []
+    deadline = None if time_budget is None else time.monotonic() + time_budget
     for _ in range(-(-total // config.steps_per_chunk)):
+        if deadline is not None and rows and time.monotonic() > deadline:
+            break
         state, chunk = run(state, values, data)
         rows.append(jax.device_get(chunk))
         if rows[-1].diverged:

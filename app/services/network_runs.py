@@ -18,6 +18,7 @@ from app.api.schemas.network import (
     TrainHistory,
     TrainPublic,
 )
+from app.settings import settings
 from engine.datasets import make_dataset, split
 from engine.init_experiment import run_init_experiment, to_rows
 from engine.mc_dropout import predictive_grid
@@ -112,13 +113,24 @@ def train_once(spec: TrainCreate) -> TrainPublic:
     config = network_config(spec.model, optimizer["name"], spec.batch_size, data.num_classes)
     values = train_values(config, spec.model, optimizer, spec.seed)
     history = train(
-        config, values, data.X_train, data.y_train, data.X_val, data.y_val, epochs=spec.epochs, seed=spec.seed
+        config,
+        values,
+        data.X_train,
+        data.y_train,
+        data.X_val,
+        data.y_val,
+        epochs=spec.epochs,
+        seed=spec.seed,
+        time_budget=settings.TRAIN_TIME_BUDGET,
     )
+    requested = spec.epochs * (spec.n_train // spec.batch_size)
     records = history.records()
     column = {k: [r[k] for r in records] for k in records[0]}
     last = records[-1]
     return TrainPublic(
         steps=int(history.step[-1]),
+        requested_steps=requested,
+        time_budget_reached=history.diverged_at is None and int(history.step[-1]) < requested,
         status="ok" if history.diverged_at is None else "diverged",
         diverged_at=history.diverged_at,
         reason=history.reason if history.diverged_at is not None else "",

@@ -37,7 +37,8 @@ def frame(ws):
 def test_train_returns_history_and_final_metrics(client):
     spec = {"dataset": DATASET, "model": MODEL, "optimizer": OPTIMIZER, "batch_size": 20, "epochs": 20, "seed": 0}
     body = client.post("/api/v1/train", json=spec).json()
-    assert body["status"] == "ok" and body["steps"] == 200
+    assert body["status"] == "ok" and body["steps"] == body["requested_steps"] == 200
+    assert body["time_budget_reached"] is False
     history = body["history"]
     assert len(history["train_loss"]) == len(history["epoch"]) == len(history["grad_mean_abs"])
     assert all(len(row) == 4 for row in history["grad_mean_abs"])  # 3 hidden + output layer
@@ -108,3 +109,12 @@ def test_monte_carlo_dropout_gives_a_spread_only_with_dropout_on(client):
     assert np.max(spread["std"]) > 0.05
     none = client.post("/api/v1/train", json={**spec, "model": {**spec["model"], "dropout": 0.0}}).json()
     assert np.max(none["mc_dropout"]["std"]) == 0.0
+
+
+def test_train_stops_at_the_time_budget_and_says_so(client, monkeypatch):
+    from app.settings import settings
+
+    monkeypatch.setattr(settings, "TRAIN_TIME_BUDGET", 0.0)
+    spec = {"dataset": DATASET, "model": MODEL, "optimizer": OPTIMIZER, "batch_size": 20, "epochs": 20, "seed": 0}
+    body = client.post("/api/v1/train", json=spec).json()
+    assert body["time_budget_reached"] is True and body["steps"] < body["requested_steps"] == 200

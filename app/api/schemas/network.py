@@ -216,6 +216,8 @@ class McDropoutPublic(BaseModel):
 
 class TrainPublic(BaseModel):
     steps: int
+    requested_steps: int
+    time_budget_reached: bool
     status: Literal["ok", "diverged"]
     diverged_at: int | None
     reason: str
