@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.api.errors import install_error_handlers
-from app.api.routes import catalog, network, network_ws, pages, surface_ws, surfaces
+from app.api.routes import catalog, docs, network, network_ws, pages, surface_ws, surfaces
 from app.services.warmup import start_warm_up
 from app.settings import settings
 from engine.cache import enable_compilation_cache
@@ -19,15 +19,19 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    if settings.WARM_UP:
-        start_warm_up()
+    warm_up = start_warm_up() if settings.WARM_UP else None
     yield
+    if warm_up is not None:
+        # A thread killed inside an XLA compile aborts the process at exit: let it finish.
+        warm_up.join()
 
 
 def create_app() -> FastAPI:
     enable_compilation_cache(settings.JAX_CACHE_DIR)
     app = FastAPI(
         lifespan=lifespan,
+        docs_url=None,  # served by app.api.routes.docs from the local swagger-ui-bundle
+        redoc_url=None,
         title="DescentLab",
         version="0.1.0",
         description="See optimization in deep learning: optimizers on loss surfaces, live networks.",
@@ -40,9 +44,10 @@ def create_app() -> FastAPI:
         response.headers["Content-Security-Policy"] = f"frame-ancestors {settings.FRAME_ANCESTORS}"
         return response
 
-    for module in (catalog, surfaces, surface_ws, network, network_ws, pages):
+    for module in (catalog, surfaces, surface_ws, network, network_ws, pages, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.mount("/vendor/swagger", docs.assets, name="swagger")
     return app
 
 

@@ -48,3 +48,11 @@ def test_plotly_is_served_from_the_installed_wheel(client):
     r = client.get("/vendor/plotly.min.js")
     assert r.status_code == 200
     assert "plotly.js v" in r.text[:200]
+
+
+def test_api_docs_work_offline(client):
+    page = client.get("/docs").text
+    assert "/vendor/swagger/swagger-ui-bundle.js" in page and "cdn." not in page
+    assert client.get("/vendor/swagger/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/vendor/swagger/swagger-ui.css").status_code == 200
+    assert client.get("/openapi.json").json()["info"]["title"] == "DescentLab"
