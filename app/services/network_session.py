@@ -18,16 +18,13 @@ import numpy as np
 
 from app.api.deps import run_engine
 from app.api.live import StopSession
+from app.api.schemas.messages import AckMessage, PauseMessage, ResumeMessage, StopMessage
 from app.api.schemas.network import NetworkSessionSpec
 from app.api.schemas.network_messages import (
-    NetworkAckMessage,
     NetworkClientMessage,
-    NetworkPauseMessage,
-    NetworkResumeMessage,
     NetworkSpeedMessage,
     NetworkStartMessage,
     NetworkStepMessage,
-    NetworkStopMessage,
     NetworkUpdateMessage,
 )
 from app.services.frames import encode_frame
@@ -108,10 +105,10 @@ class NetworkSession:
                 self.playing, self.steps_requested = msg.play, 0
             case NetworkUpdateMessage():
                 self.update(msg)
-            case NetworkPauseMessage():
+            case PauseMessage():
                 self.playing = False
                 return self.state_message()
-            case NetworkResumeMessage():
+            case ResumeMessage():
                 self.playing = True
                 return self.state_message()
             case NetworkStepMessage():
@@ -119,9 +116,9 @@ class NetworkSession:
             case NetworkSpeedMessage():
                 self.chunks_per_second = msg.chunks_per_second
                 return self.state_message()
-            case NetworkAckMessage():
+            case AckMessage():
                 self.acked = max(self.acked, min(msg.seq, self.seq))
-            case NetworkStopMessage():
+            case StopMessage():
                 raise StopSession
         return None
 

@@ -1,4 +1,5 @@
-"""Messages a client sends on ``/ws/v1/network`` (see docs/protocol.md)."""
+"""Messages a client sends on ``/ws/v1/network`` (see docs/protocol.md); pause, resume, stop and ack are
+the surface session's own."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, TypeAdapter
 
 from app.api.schemas.common import Integer, Number, StrictModel
+from app.api.schemas.messages import AckMessage, PauseMessage, ResumeMessage, StopMessage
 
 
 class NetworkStartMessage(StrictModel):
@@ -30,14 +32,6 @@ class NetworkUpdateMessage(StrictModel):
     bn_momentum: Any = None
 
 
-class NetworkPauseMessage(StrictModel):
-    type: Literal["pause"]
-
-
-class NetworkResumeMessage(StrictModel):
-    type: Literal["resume"]
-
-
 class NetworkStepMessage(StrictModel):
     type: Literal["step"]
     count: Integer(1, 1000) = 1
@@ -48,25 +42,16 @@ class NetworkSpeedMessage(StrictModel):
     chunks_per_second: Number(0.5, 120)
 
 
-class NetworkStopMessage(StrictModel):
-    type: Literal["stop"]
-
-
-class NetworkAckMessage(StrictModel):
-    type: Literal["ack"]
-    seq: Integer(0, 2**53)
-
-
 NetworkClientMessage = TypeAdapter(
     Annotated[
         NetworkStartMessage
         | NetworkUpdateMessage
-        | NetworkPauseMessage
-        | NetworkResumeMessage
+        | PauseMessage
+        | ResumeMessage
         | NetworkStepMessage
         | NetworkSpeedMessage
-        | NetworkStopMessage
-        | NetworkAckMessage,
+        | StopMessage
+        | AckMessage,
         Field(discriminator="type"),
     ]
 )
