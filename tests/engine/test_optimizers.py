@@ -12,7 +12,6 @@ runs there go for ROSEN_REF_STEPS steps in the same executable and their first R
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 import pytest
 
 from engine import rules
@@ -233,74 +232,6 @@ def test_pinv_symmetric_2x2_equals_numpy_pinv():
         got = np.asarray(pinv(jnp.asarray(h, jnp.float32)))
         np.testing.assert_allclose(got, np.linalg.pinv(h), rtol=1e-5, atol=1e-6, err_msg=str(m))
         assert np.all(np.isfinite(got))
-
-
-# --- optax equivalence where claimed ----------------------------------------------------------------------
-
-_rosen_jax = jax.jit(jax.grad(lambda z: SURFACES["rosenbrock"].fn(z, jnp.zeros(2))))
-
-
-def _optax_path(make, start, steps, rates):
-    """Iterates of ``make(ε_t)`` rebuilt each step with ε_t and its state carried (as the runner does)."""
-    theta = jnp.asarray(start, jnp.float32)
-    state = make(rates[0]).init(theta)
-    path = [theta]
-    for t in range(steps):
-        updates, state = make(rates[t]).update(_rosen_jax(theta), state, theta)
-        theta = optax.apply_updates(theta, updates)
-        path.append(theta)
-    return np.asarray(jnp.stack(path))
-
-
-def test_textbook_momentum_equals_optax_sgd_momentum_at_constant_rate():
-    rates = [1e-3] * 30
-    textbook = _optax_path(lambda lr: rules.textbook_momentum(lr, 0.9), (-1.2, 1.0), 30, rates)
-    reference = _optax_path(lambda lr: optax.sgd(lr, momentum=0.9), (-1.2, 1.0), 30, rates)
-    np.testing.assert_allclose(textbook, reference, rtol=1e-4, atol=1e-6)
-
-
-def test_textbook_momentum_differs_from_optax_when_the_rate_changes():
-    """optax keeps v = Σ μᵏ g and multiplies by the *current* ε; the textbook velocity remembers each ε_t.
-
-    This is why the catalog uses the textbook form: with a schedule, optax would rescale the whole
-    velocity at every change of ε.
-    """
-    lr1, lr2, alpha, switch = 1e-3, 1e-4, 0.9, 10
-    rates = [lr1] * switch + [lr2] * 10
-    textbook = _optax_path(lambda lr: rules.textbook_momentum(lr, alpha), (-1.2, 1.0), 20, rates)
-    reference = _optax_path(lambda lr: optax.sgd(lr, momentum=alpha), (-1.2, 1.0), 20, rates)
-    np.testing.assert_allclose(textbook[: switch + 1], reference[: switch + 1], rtol=1e-4, atol=1e-6)
-    # First step after the switch: textbook αv − ε₂g with v = −ε₁ v_raw; optax −ε₂(μ v_raw + g).
-    v_textbook = textbook[switch] - textbook[switch - 1]
-    v_raw = -v_textbook / lr1
-    step_diff = (textbook[switch + 1] - textbook[switch]) - (reference[switch + 1] - reference[switch])
-    np.testing.assert_allclose(step_diff, -alpha * (lr1 - lr2) * v_raw, rtol=1e-3, atol=1e-7)
-    assert np.max(np.abs(textbook[-1] - reference[-1])) > 1e-2
-
-
-def test_textbook_adagrad_equals_optax_adagrad_with_zero_accumulator_and_tiny_eps():
-    rates = [0.1] * 30
-    textbook = _optax_path(lambda lr: rules.textbook_adagrad(lr, 1e-10), (-1.2, 1.0), 30, rates)
-    reference = _optax_path(
-        lambda lr: optax.adagrad(lr, initial_accumulator_value=0.0, eps=1e-14), (-1.2, 1.0), 30, rates
-    )
-    np.testing.assert_allclose(textbook, reference, rtol=1e-4, atol=1e-6)
-
-
-def test_catalog_adam_equals_optax_adam():
-    hp = {"learning_rate": 0.05, "b1": 0.8, "b2": 0.99, "eps": 1e-3}
-    result = run_one("quadratic", QUAD_PARAMS, QUAD_START, "adam", hp, 40)
-    sp = jnp.asarray(SURFACES["quadratic"].param_vector(QUAD_PARAMS))
-    grad = jax.jit(jax.grad(lambda z: SURFACES["quadratic"].fn(z, sp)))
-    opt = optax.adam(0.05, b1=0.8, b2=0.99, eps=1e-3)
-    theta = jnp.asarray(QUAD_START, jnp.float32)
-    state = opt.init(theta)
-    path = [theta]
-    for _ in range(40):
-        updates, state = opt.update(grad(theta), state, theta)
-        theta = optax.apply_updates(theta, updates)
-        path.append(theta)
-    np.testing.assert_allclose(result.points, np.asarray(jnp.stack(path)), rtol=1e-5, atol=1e-6)
 
 
 # --- every optimizer converges with sensible settings --------------------------------------------------
