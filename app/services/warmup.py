@@ -1,18 +1,61 @@
-"""Compile the default view's functions in the background at start-up, so the first page is instant."""
+"""Compile the default views' functions in the background at start-up, so the first page is instant.
+
+The surface lab's default (Rosenbrock; SGD, momentum, Adam; 500 steps) and the network lab's default
+(seed 002's circles with a 5 × 5 tanh network, momentum, batch 32, chunks of 10 steps): a new network
+architecture otherwise costs a teacher several seconds of compiling on the first "play".
+"""
 
 from __future__ import annotations
 
 import threading
 
+import jax
+
+from app.api.schemas.network import NetworkSessionSpec
+from app.services.network_runs import dataset, network_config, train_values
 from engine.optimizers import OPTIMIZERS
 from engine.runner import RunConfig, simulate
+from engine.training import evaluate, init_training, make_data, train_chunk
 
-DEFAULT_VIEW = ("rosenbrock", ("sgd", "momentum", "adam"), 500)
+DEFAULT_SURFACE_VIEW = ("rosenbrock", ("sgd", "momentum", "adam"), 500)
+DEFAULT_NETWORK_VIEW = {
+    "dataset": {"name": "circles", "n": 1000, "noise": 0.1, "validation_split": 0.5, "seed": 1},
+    "networks": [
+        {
+            "model": {
+                "hidden": [5, 5, 5, 5, 5],
+                "activation": "tanh",
+                "init": {"name": "uniform", "low": 0, "high": 1},
+            },
+            "optimizer": {"name": "momentum", "hyperparameters": {"learning_rate": 0.01, "momentum": 0.9}},
+            "batch_size": 32,
+        }
+    ],
+    "steps_per_chunk": 10,
+}
+
+
+def warm_up_surface() -> None:
+    surface, optimizers, steps = DEFAULT_SURFACE_VIEW
+    simulate(surface, {}, (-1.5, 2.0), [RunConfig(o, OPTIMIZERS[o].defaults) for o in optimizers], steps)
+
+
+def warm_up_network() -> None:
+    spec = NetworkSessionSpec.model_validate(DEFAULT_NETWORK_VIEW)
+    data = dataset(spec.dataset.model_dump())
+    run = spec.networks[0]
+    optimizer = run.optimizer.model_dump()
+    config = network_config(run.model, optimizer["name"], run.batch_size, data.num_classes, steps_per_chunk=10)
+    values = train_values(config, run.model, optimizer, spec.seed)
+    train_data = make_data(config, data.X_train, data.y_train, data.X_val, data.y_val)
+    state = init_training(config, values, train_data.X_train, train_data.y_train, jax.random.key(spec.seed))
+    state, _ = evaluate(config)(state, values, train_data)
+    jax.block_until_ready(train_chunk(config)(state, values, train_data))
 
 
 def warm_up() -> None:
-    surface, optimizers, steps = DEFAULT_VIEW
-    simulate(surface, {}, (-1.5, 2.0), [RunConfig(o, OPTIMIZERS[o].defaults) for o in optimizers], steps)
+    warm_up_surface()
+    warm_up_network()
 
 
 def start_warm_up() -> threading.Thread:
