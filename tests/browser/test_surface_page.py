@@ -73,6 +73,9 @@ def test_page_draws_contour_paths_and_loss_without_errors(lab: Lab, artifacts) -
     for x, y in lab.paths():
         assert len(x) == len(y) == 501
         assert (x[0], y[0]) == pytest.approx((-1.5, 2.0))
+    # the gradient-norm chart follows the same runs, one 501-point series each
+    lengths = lab.page.evaluate("document.getElementById('grad').data.map((trace) => trace.y.length)")
+    assert lengths == [501, 501, 501]
     # what a teacher would put on the projector, wide and narrow
     lab.page.wait_for_timeout(200)
     lab.page.screenshot(path=str(artifacts / "surface.png"), full_page=True)

@@ -268,9 +268,11 @@ export class ContourChart {
   }
 }
 
+/** A per-step series of every run (loss, or gradient norm with `field: "gradNorm"`) with the cursor. */
 export class LossChart {
-  constructor(div) {
+  constructor(div, { field = "loss" } = {}) {
     this.div = div;
+    this.field = field;
     this.runs = [];
     this.steps = 0;
     this.cursor = 0;
@@ -278,7 +280,7 @@ export class LossChart {
     this.rendered = false;
   }
 
-  /** Runs: [{loss, color, dash, name}]. */
+  /** Runs: [{loss, gradNorm, color, dash, name}]. */
   setRuns(runs, steps) {
     this.runs = runs;
     this.steps = steps;
@@ -295,7 +297,7 @@ export class LossChart {
 
   /** Log axis unless some loss is negative (saddles are unbounded below); exact zeros leave gaps. */
   get logScale() {
-    return this.runs.every((r) => r.loss.every((v) => !(v < 0)));
+    return this.runs.every((r) => this.values(r).every((v) => !(v < 0)));
   }
 
   /**
@@ -307,7 +309,7 @@ export class LossChart {
     let lo = Infinity;
     let hi = -Infinity;
     for (const run of kept.length ? kept : this.runs) {
-      for (const v of run.loss) {
+      for (const v of this.values(run)) {
         if (!Number.isFinite(v) || (log && v <= 0)) continue;
         lo = Math.min(lo, v);
         hi = Math.max(hi, v);
@@ -324,6 +326,10 @@ export class LossChart {
     return { range: [lo - pad, hi + pad] };
   }
 
+  values(run) {
+    return run[this.field] ?? [];
+  }
+
   cursorShapes() {
     return [{ type: "line", xref: "x", yref: "paper", x0: this.cursor, x1: this.cursor, y0: 0, y1: 1, line: { color: "#111827", width: 1.5, dash: "dot" } }];
   }
@@ -333,17 +339,17 @@ export class LossChart {
     const traces = this.runs.map((run, i) => ({
       type: "scatter",
       mode: "lines",
-      x: Array.from(run.loss, (_, k) => k),
-      y: run.loss,
+      x: Array.from(this.values(run), (_, k) => k),
+      y: this.values(run),
       name: run.name,
       line: { color: run.color, width: 2.5, dash: run.dash },
       hovertemplate: `%{y:.4g}<extra>${run.name}</extra>`,
-      meta: { role: "loss", run: i },
+      meta: { role: this.field, run: i },
     }));
     const log = this.logScale;
     const range = this.valueRange(log);
     const layout = {
-      uirevision: "loss",
+      uirevision: this.field,
       margin: { l: 64, r: 14, t: 8, b: 46 },
       font: FONT,
       paper_bgcolor: "rgba(0,0,0,0)",

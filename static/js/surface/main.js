@@ -32,6 +32,7 @@ class SurfaceLab {
 
     this.contour = new ContourChart($("contour"), { onPickStart: (point) => this.moveStart(point) });
     this.loss = new LossChart($("loss"));
+    this.grad = new LossChart($("grad"), { field: "gradNorm" });
     this.grids = new GridLoader({
       onGrid: (surface, grid) => {
         if (surface.name !== this.state.surface) return;
@@ -247,6 +248,9 @@ class SurfaceLab {
     this.loss.setRuns(runs, this.paths?.header.steps ?? this.state.steps);
     this.loss.cursor = this.state.cursor;
     this.loss.render();
+    this.grad.setRuns(runs, this.paths?.header.steps ?? this.state.steps);
+    this.grad.cursor = this.state.cursor;
+    this.grad.render();
     $("loss-empty").hidden = runs.length > 0;
     renderLegend($("legend"), runs);
   }
@@ -254,6 +258,7 @@ class SurfaceLab {
   drawCursor() {
     this.contour.setCursor(this.cursorPoints());
     this.loss.setCursor(this.state.cursor);
+    this.grad.setCursor(this.state.cursor);
   }
 
   relabel() {
@@ -265,6 +270,7 @@ class SurfaceLab {
       finalLoss: (loss) => t("legend.finalLossValue", { loss: formatNumber(loss) }),
     });
     this.loss.setLabels({ step: t("axis.step"), loss: t("axis.loss"), lossLog: t("axis.lossLog") });
+    this.grad.setLabels({ step: t("axis.step"), loss: t("axis.grad"), lossLog: t("axis.gradLog") });
     this.requestRender();
   }
 
