@@ -17,7 +17,7 @@ import jax
 import numpy as np
 
 from app.api.deps import run_engine
-from app.api.live import StopSession
+from app.api.live import StopSession, error_message
 from app.api.schemas.messages import AckMessage, PauseMessage, ResumeMessage, StopMessage
 from app.api.schemas.network import NetworkSessionSpec
 from app.api.schemas.network_messages import (
@@ -159,7 +159,7 @@ class NetworkSession:
     # --- computing --------------------------------------------------------------------------
 
     async def produce(self) -> tuple[list[bytes | dict], float | None]:
-        if self.outbox and self.credits > 0:
+        if self.outbox and (isinstance(self.outbox[0], dict) or self.credits > 0):
             item = self.outbox.pop(0)
             if isinstance(item, bytes):
                 self.seq += 1
@@ -168,8 +168,13 @@ class NetworkSession:
             return [], None  # wait for acks
         if self.pending_start is not None:
             spec, self.pending_start = self.pending_start, None
-            self.model = spec
-            await run_engine(self._build, spec)
+            try:
+                await run_engine(self._build, spec)
+                self.model = spec
+            except (ValueError, KeyError) as exc:  # a combination only the engine can judge
+                self.spec = self.model.model_dump(mode="json") if self.model else None
+                self.playing, self.steps_requested = False, 0
+                return [error_message(exc)], 0
             return [], 0
         if not self.networks or not (self.playing or self.steps_requested):
             return [], None
@@ -199,14 +204,15 @@ class NetworkSession:
             )
             for run, opt in runs
         ]
-        self.data = make_data(configs[0], data.X_train, data.y_train, data.X_val, data.y_val)
+        train_data = make_data(configs[0], data.X_train, data.y_train, data.X_val, data.y_val)
         networks = []
         for config, (run, optimizer) in zip(configs, runs, strict=True):
             values = train_values(config, run.model, optimizer, spec.seed)
-            state = init_training(config, values, self.data.X_train, self.data.y_train, jax.random.key(spec.seed))
-            state, stats = evaluate(config)(state, values, self.data)
+            state = init_training(config, values, train_data.X_train, train_data.y_train, jax.random.key(spec.seed))
+            state, stats = evaluate(config)(state, values, train_data)
             networks.append(Network(config, values, state, train_chunk(config), jax.device_get(stats)))
-        self.networks = networks
+        # only now, with everything built, replace the running networks (a failed start changes nothing)
+        self.data, self.networks = train_data, networks
         self.outbox = []
         self.outbox.append(self._setup_frame(data))
         for i in range(len(networks)):
