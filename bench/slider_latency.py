@@ -14,6 +14,7 @@ from websockets.sync.client import connect
 
 from app.main import app
 from app.services.frames import decode_frame
+from app.settings import settings
 from bench.common import percentile
 from bench.server import serve
 
@@ -42,6 +43,7 @@ def main(updates: int = 200) -> dict:
         if event == "/jax/core/compile/backend_compile_duration":
             compiles.append(duration)
 
+    settings.WARM_UP = False  # the start-up warm-up compiles in the background: keep it out of the timings
     with serve(app) as address, connect(f"ws://{address}/ws/v1/surface", max_size=None) as ws:
         ws.send(json.dumps({"type": "start", "spec": SPEC}))
         _receive_paths(ws)
