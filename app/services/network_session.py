@@ -169,7 +169,7 @@ class NetworkSession:
         if self.pending_start is not None:
             spec, self.pending_start = self.pending_start, None
             try:
-                await run_engine(self._build, spec)
+                await run_engine(self.build, spec)
                 self.model = spec
             except (ValueError, KeyError) as exc:  # a combination only the engine can judge
                 self.spec = self.model.model_dump(mode="json") if self.model else None
@@ -182,7 +182,7 @@ class NetworkSession:
         if self.playing and wait > 0:
             return [], wait
         self._last_tick = time.monotonic()
-        await run_engine(self._tick)
+        await run_engine(self.tick)
         if self.steps_requested:
             self.steps_requested -= 1
         if all(n.last is not None and bool(n.last.diverged) for n in self.networks) and self.playing:
@@ -194,7 +194,7 @@ class NetworkSession:
     def credits(self) -> int:
         return self.max_ahead - (self.seq - self.acked)
 
-    def _build(self, spec: NetworkSessionSpec) -> None:
+    def build(self, spec: NetworkSessionSpec) -> None:
         """Data, networks and their step-0 statistics (blocking: runs in a worker thread)."""
         data = dataset(spec.dataset.model_dump())
         runs = [(run, run.optimizer.model_dump()) for run in spec.networks]
@@ -218,7 +218,7 @@ class NetworkSession:
         for i in range(len(networks)):
             self.outbox.append(self._chunk_frame(i))
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
         """One chunk of every network, in lockstep (blocking: runs in a worker thread)."""
         for network in self.networks:
             network.state, stats = network.run(network.state, network.values, self.data)

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import threading
 
-import jax
-
 from app.api.schemas.network import NetworkSessionSpec
-from app.services.network_runs import dataset, network_config, train_values
+from app.services.network_session import NetworkSession
 from engine.optimizers import OPTIMIZERS
 from engine.runner import RunConfig, simulate
-from engine.training import evaluate, init_training, make_data, train_chunk
 
 DEFAULT_SURFACE_VIEW = ("rosenbrock", ("sgd", "momentum", "adam"), 500)
 DEFAULT_NETWORK_VIEW = {
@@ -41,16 +38,10 @@ def warm_up_surface() -> None:
 
 
 def warm_up_network() -> None:
-    spec = NetworkSessionSpec.model_validate(DEFAULT_NETWORK_VIEW)
-    data = dataset(spec.dataset.model_dump())
-    run = spec.networks[0]
-    optimizer = run.optimizer.model_dump()
-    config = network_config(run.model, optimizer["name"], run.batch_size, data.num_classes, steps_per_chunk=10)
-    values = train_values(config, run.model, optimizer, spec.seed)
-    train_data = make_data(config, data.X_train, data.y_train, data.X_val, data.y_val)
-    state = init_training(config, values, train_data.X_train, train_data.y_train, jax.random.key(spec.seed))
-    state, _ = evaluate(config)(state, values, train_data)
-    jax.block_until_ready(train_chunk(config)(state, values, train_data))
+    """Build the default network view and train one chunk, exactly as a live session does."""
+    session = NetworkSession()
+    session.build(NetworkSessionSpec.model_validate(DEFAULT_NETWORK_VIEW))
+    session.tick()
 
 
 def warm_up() -> None:
