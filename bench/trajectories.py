@@ -65,7 +65,7 @@ def torch_run(start: np.ndarray, steps: int):
 def check_same_work(runs: int = 64, steps: int = 50) -> float:
     """Largest relative difference between the engine's and NumPy's final points."""
     start = starts(runs)
-    ours = engine_run(start, steps).theta[-1]
+    ours = engine_run(start, steps).output.theta[-1].T
     theirs = numpy_run(start, steps)[0][-1]
     return float(np.max(np.abs(ours - theirs) / (np.abs(theirs) + 1e-3)))
 

@@ -57,9 +57,14 @@ def noise_sequence(noise: NoiseArrays, t0: jax.Array, length: int, shape: tuple[
     return noise.sigma * draw(t0 + jnp.arange(length))
 
 
-def clip(g: jax.Array, c: ClipArrays) -> jax.Array:
-    """Apply the selected clipping (none, by value, by norm) to one gradient vector."""
+def clip(g: optax.Updates, c: ClipArrays) -> optax.Updates:
+    """Apply the selected clipping (none, by value, by norm) to a gradient (an array or a pytree).
+
+    The mode picks with ``where`` rather than indexing a stack: batched over runs, the choice stays
+    elementwise and fuses with the rest of the step.
+    """
     empty = optax.EmptyState()
     by_value, _ = optax.clip(c.threshold).update(g, empty)
     by_norm, _ = optax.clip_by_global_norm(c.threshold).update(g, empty)
-    return jnp.stack([g, by_value, by_norm])[c.mode]
+    pick = lambda raw, v, n: jnp.where(c.mode == 1, v, jnp.where(c.mode == 2, n, raw))  # noqa: E731
+    return jax.tree.map(pick, g, by_value, by_norm)

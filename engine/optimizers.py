@@ -8,6 +8,7 @@ displayed formula, and the textbook rules against optax where the two coincide.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -166,7 +167,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 r"\theta \leftarrow \theta - \epsilon \frac{\hat s}{\sqrt{\hat r} + \delta}",
             ),
             hyperparameters=(_lr(0.01), _B1, _B2, _eps(1e-8)),
-            factory=lambda learning_rate, b1, b2, eps: optax.adam(learning_rate, b1=b1, b2=b2, eps=eps),
+            factory=rules.adam,
             reference="Kingma & Ba 2015; Goodfellow et al. 2016, Alg. 8.7",
         ),
         OptimizerSpec(
@@ -178,7 +179,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 r"{\sqrt{\hat r} + \delta},\quad \hat s_{+} = \frac{s}{1-\rho_1^{t+1}}",
             ),
             hyperparameters=(_lr(0.01), _B1, _B2, _eps(1e-8)),
-            factory=lambda learning_rate, b1, b2, eps: optax.nadam(learning_rate, b1=b1, b2=b2, eps=eps),
+            factory=functools.partial(rules.adam, nesterov=True),
             reference="Dozat 2016 (as optax.nadam)",
         ),
         OptimizerSpec(

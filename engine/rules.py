@@ -17,6 +17,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
+from jax.flatten_util import ravel_pytree
 
 Array = jax.Array
 
@@ -179,13 +180,59 @@ def newton(learning_rate: Array) -> optax.GradientTransformationExtraArgs:
     ``H⁺`` is the Moore–Penrose pseudo-inverse: equal to ``H⁻¹`` when H is invertible; when H is
     singular (the monkey saddle's origin) the directions of zero curvature get no step. The
     Hessian's sign is kept, so Newton's method is attracted to saddle points — the lesson it teaches.
-    Params are one 2-vector (the surface lab).
+    Params are one point of the plane (a 2-vector or an (x, y) pair); ``hessian`` is its 2×2 matrix.
     """
 
     def init_fn(params):
         return optax.EmptyState()
 
     def update_fn(updates, state, params=None, *, hessian, **extra_args):
-        return -learning_rate * (pinv_symmetric_2x2(hessian) @ updates), state
+        g, unravel = ravel_pytree(updates)
+        return unravel(-learning_rate * (pinv_symmetric_2x2(hessian) @ g)), state
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+def _bias_correction(decay: Array, count: Array) -> Array:
+    r"""``1 − ρ^t`` as ``−expm1(t ln ρ)``: the same number as optax's ``1 - decay**count``.
+
+    XLA:CPU lowers ``pow`` with a traced exponent to one scalar libm call per element, which made it
+    two thirds of a batched Adam step; ``exp``/``log`` are vectorized. ``ρ = 0`` gives ``ln ρ = −∞`` and
+    a correction of exactly 1 for every ``t ≥ 1``.
+    """
+    return -jnp.expm1(count.astype(jnp.float32) * jnp.log(decay))
+
+
+def adam(
+    learning_rate: Array, b1: Array, b2: Array, eps: Array, nesterov: bool = False
+) -> optax.GradientTransformation:
+    r"""Adam (Alg. 8.7), or Nadam with ``nesterov=True`` — optax's ``adam``/``nadam`` rule and state.
+
+    .. math::
+        s \leftarrow \rho_1 s + (1-\rho_1) g,\quad r \leftarrow \rho_2 r + (1-\rho_2) g\odot g,\quad
+        \Delta\theta = -\epsilon\,\frac{s/(1-\rho_1^t)}{\sqrt{r/(1-\rho_2^t)} + \delta}
+
+    Nadam replaces ``s/(1−ρ₁ᵗ)`` by ``ρ₁ s/(1−ρ₁ᵗ⁺¹) + (1−ρ₁) g/(1−ρ₁ᵗ)`` (Dozat 2016, as optax).
+    Only the bias corrections are spelled differently (:func:`_bias_correction`);
+    ``tests/engine/test_optax_equivalence.py`` checks the iterates against ``optax.adam``/``optax.nadam``.
+    """
+
+    def init_fn(params):
+        zeros = jax.tree.map(jnp.zeros_like, params)
+        return optax.ScaleByAdamState(count=jnp.zeros([], jnp.int32), mu=zeros, nu=zeros)
+
+    def update_fn(updates, state, params=None):
+        mu = jax.tree.map(lambda m, g: b1 * m + (1.0 - b1) * g, state.mu, updates)
+        nu = jax.tree.map(lambda v, g: b2 * v + (1.0 - b2) * g * g, state.nu, updates)
+        count = state.count + 1
+        correction1 = _bias_correction(b1, count)
+        correction2 = _bias_correction(b2, count)
+        if nesterov:
+            ahead = _bias_correction(b1, count + 1)
+            mu_hat = jax.tree.map(lambda m, g: b1 * m / ahead + (1.0 - b1) * g / correction1, mu, updates)
+        else:
+            mu_hat = jax.tree.map(lambda m: m / correction1, mu)
+        step = jax.tree.map(lambda m, v: -learning_rate * m / (jnp.sqrt(v / correction2) + eps), mu_hat, nu)
+        return step, optax.ScaleByAdamState(count=count, mu=mu, nu=nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)

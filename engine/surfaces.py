@@ -1,6 +1,8 @@
 r"""Two-dimensional loss surfaces: each a JAX function with its formula, domain and known minima.
 
-Every surface has the signature ``f(xy, p) -> scalar`` where ``xy`` is a length-2 array and ``p`` a
+Every surface has the signature ``f(xy, p) -> scalar`` where ``xy`` is a point of the plane — a length-2
+array, or an ``(x, y)`` pair of scalars as the runner passes it (every surface reads ``xy[0]`` and
+``xy[1]``, so batched runs stay elementwise) — and ``p`` a
 length-:data:`MAX_SURFACE_PARAMS` float32 vector of surface parameters (unused entries are ignored).
 Surface parameters are traced values, so changing the condition number of the quadratic never
 recompiles a runner.
@@ -94,7 +96,8 @@ def _monkey_saddle(xy, p):
 
 
 def _rastrigin(xy, p):
-    return 20.0 + jnp.sum(xy**2 - 10.0 * jnp.cos(2.0 * jnp.pi * xy))
+    x, y = xy[0], xy[1]
+    return 20.0 + x**2 + y**2 - 10.0 * (jnp.cos(2.0 * jnp.pi * x) + jnp.cos(2.0 * jnp.pi * y))
 
 
 def _sigmoid(z):

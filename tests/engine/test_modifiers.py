@@ -40,7 +40,10 @@ def test_clip_by_norm_changes_the_first_step_like_keras_clipnorm():
         np.testing.assert_allclose(result.points[1], START - LR * clipped, rtol=1e-6)
     unclipped = _first_step(None)
     np.testing.assert_allclose(unclipped.points[1], START - LR * g, rtol=1e-6)
-    np.testing.assert_array_equal(_first_step({"mode": "norm", "threshold": 100.0}).points, unclipped.points)
+    # Same numbers up to rounding: a clipped run goes through the loop with modifiers, an unclipped one
+    # through the plain loop, and XLA may contract their multiply-adds differently.
+    inactive = _first_step({"mode": "norm", "threshold": 100.0}).points
+    np.testing.assert_allclose(inactive, unclipped.points, rtol=1e-6, atol=1e-7)
 
 
 def test_clip_function_matches_keras_semantics():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine.optimizers import OPTIMIZERS
-from engine.runner import RunConfig, compiled, simulate
+from engine.runner import DIVERGENCE_REASONS, RunConfig, compiled, simulate, sweep
 from engine.surfaces import SURFACES
 
 QUAD_PARAMS = {"kappa": 10.0, "theta": 0.3}
@@ -158,6 +158,39 @@ def test_divergence_after_the_requested_steps_is_not_reported():
     np.testing.assert_array_equal(before.points, full.points)
     at = simulate("rosenbrock", None, (-0.3, 0.2), [sgd], k)[0]
     assert at.status == "diverged" and at.diverged_at == k and at.points.shape == (k, 2)
+
+
+def test_sweep_over_rates_and_starts_matches_single_runs_and_holds_diverged_runs():
+    """A learning-rate × start sweep: each column is the run ``simulate`` gives; diverged runs hold still."""
+    rates = np.array([1e-4, 1e-3, 2e-3, 0.01, 0.02, 0.05, 1e-4, 1e-3], np.float32)
+    starts = np.array([[-0.3, 0.2]] * 6 + [[1.5, -1.0], [0.5, 2.0]], np.float32)
+    config = RunConfig("momentum", {"learning_rate": 1e-3, "momentum": 0.9})
+    result = sweep("rosenbrock", None, starts, config, {"learning_rate": rates}, 300)
+    out = result.output
+    assert out.theta.shape == (301, 2, 8) and out.loss.shape == (301, 8)
+    assert out.grad_norm is None and out.learning_rate is None
+    assert np.all(np.isfinite(out.theta)) and np.all(np.isfinite(out.loss))
+    assert np.any(result.diverged_at >= 0) and np.any(result.diverged_at < 0)
+    for r in range(8):
+        hp = {"learning_rate": float(rates[r]), "momentum": 0.9}
+        alone = simulate("rosenbrock", None, starts[r], [RunConfig("momentum", hp)], 300)[0]
+        k = result.diverged_at[r]
+        assert (alone.diverged_at is None) == (k < 0)
+        n = 301 if k < 0 else k
+        assert alone.diverged_at in (None, k)
+        assert alone.reason == (DIVERGENCE_REASONS[result.reason[r]] if k >= 0 else "")
+        np.testing.assert_allclose(out.theta[:n, :, r], alone.points, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(out.loss[:n, r], alone.loss, rtol=1e-5, atol=1e-6)
+        if k >= 0:  # held at the last reportable point
+            np.testing.assert_array_equal(out.theta[n:, :, r], np.repeat(out.theta[n - 1 : n, :, r], 301 - n, axis=0))
+
+
+def test_a_point_beyond_the_bound_is_reported_as_leaving_the_region():
+    """SGD on the saddle x² − y²: y grows ×4 a step, still finite when |y| passes 1e6."""
+    result = simulate("saddle", None, (0.0, 1.0), [RunConfig("sgd", {"learning_rate": 1.5})], 100)[0]
+    assert result.status == "diverged"
+    assert result.reason == DIVERGENCE_REASONS[2]
+    assert np.all(np.abs(result.points) <= 1e6) and np.all(np.isfinite(result.loss))
 
 
 # --- surfaces -------------------------------------------------------------------------------------------
