@@ -200,7 +200,7 @@ def _bias_correction(decay: Array, count: Array) -> Array:
     two thirds of a batched Adam step; ``exp``/``log`` are vectorized. ``ρ = 0`` gives ``ln ρ = −∞`` and
     a correction of exactly 1 for every ``t ≥ 1``.
     """
-    return -jnp.expm1(count.astype(jnp.float32) * jnp.log(decay))
+    return 1.0 - jnp.exp(count.astype(jnp.float32) * jnp.log(decay))
 
 
 def adam(

@@ -133,8 +133,11 @@ def _single_run_fns(spec: OptimizerSpec, surface_name: str, modified: bool):
         loss, g = jax.value_and_grad(f)(c.theta)
         grad_norm = jnp.sqrt(g[0] * g[0] + g[1] * g[1])
         x, y = c.theta
-        reportable = jnp.isfinite(x) & jnp.isfinite(y) & (jnp.abs(x) <= BOUND) & (jnp.abs(y) <= BOUND)
-        reportable &= jnp.isfinite(loss) & jnp.isfinite(grad_norm)
+        # One float test instead of six predicates: v − v is 0 for a finite v and NaN otherwise, and a
+        # comparison with NaN is false. ‖∇f‖² stands for ‖∇f‖ (no root).
+        squared_gradient = g[0] * g[0] + g[1] * g[1]
+        finite = (loss - loss) + (squared_gradient - squared_gradient) == 0
+        reportable = finite & (jnp.maximum(jnp.abs(x), jnp.abs(y)) <= BOUND)
         first_bad = jnp.where((c.first_bad < 0) & ~reportable, t, c.first_bad)
         plateau, lr = c.plateau, base_rate
         if modified:
