@@ -70,7 +70,7 @@ def test_textbook_adagrad_equals_optax_adagrad_with_zero_accumulator_and_tiny_ep
 
 @pytest.mark.parametrize("name", ["adam", "nadam"])
 def test_catalog_adam_and_nadam_equal_optax(name):
-    """The catalog's Adam/Nadam spell ``1 − ρᵗ`` as ``−expm1(t ln ρ)`` (no ``pow``); the iterates are optax's."""
+    """The catalog's Adam/Nadam spell ``1 − ρᵗ`` as ``1 − exp(t ln ρ)`` (no ``pow``); the iterates are optax's."""
     hp = {"learning_rate": 0.05, "b1": 0.8, "b2": 0.99, "eps": 1e-3}
     result = run_one("quadratic", QUAD_PARAMS, QUAD_START, name, hp, 40)
     sp = jnp.asarray(SURFACES["quadratic"].param_vector(QUAD_PARAMS))
