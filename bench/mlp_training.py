@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.common import median_seconds
+from bench.common import side_by_side
 from engine.datasets import make_dataset, split
 from engine.training import init_training, make_data, make_values, train_chunk
 from engine.training_config import NetworkConfig
@@ -23,7 +23,8 @@ def data():
     return split(X, y, 0.5, seed=0)
 
 
-def engine_steps_per_second(X_train, y_train, X_val, y_val) -> float:
+def engine_chunk(X_train, y_train, X_val, y_val):
+    """One engine chunk of STEPS steps plus statistics, as a callable."""
     import jax
 
     config = NetworkConfig(
@@ -46,10 +47,12 @@ def engine_steps_per_second(X_train, y_train, X_val, y_val) -> float:
         holder["state"], stats = run(holder["state"], values, train_data)
         jax.block_until_ready(stats)
 
-    return STEPS / median_seconds(chunk, repeats=9, warmup=2)
+    chunk()  # compile
+    return chunk
 
 
-def torch_steps_per_second(X_train, y_train, X_val, y_val) -> float:
+def torch_chunk(X_train, y_train, X_val, y_val):
+    """The same chunk in PyTorch (CPU, two threads), as a callable."""
     import torch
 
     torch.set_num_threads(2)
@@ -102,17 +105,21 @@ def torch_steps_per_second(X_train, y_train, X_val, y_val) -> float:
             optimizer.step()
         statistics()
 
-    return STEPS / median_seconds(chunk, repeats=5, warmup=1)
+    return chunk
 
 
 def main() -> dict:
     arrays = data()
-    result = {"network": "10 x 32 tanh, full batch 1000", "engine_steps_per_s": engine_steps_per_second(*arrays)}
+    contenders = {"engine": engine_chunk(*arrays)}
     try:
-        result["torch_steps_per_s"] = torch_steps_per_second(*arrays)
-        result["speedup_vs_torch"] = result["engine_steps_per_s"] / result["torch_steps_per_s"]
+        contenders["torch"] = torch_chunk(*arrays)
     except ImportError:
         print("PyTorch is not installed: skipping the comparison (pip install torch==2.13.0)")
+    medians = side_by_side(contenders, rounds=3, block=3)
+    result = {"network": "10 x 32 tanh, full batch 1000"}
+    result.update({f"{name}_steps_per_s": STEPS / seconds for name, seconds in medians.items()})
+    if "torch_steps_per_s" in result:
+        result["speedup_vs_torch"] = result["engine_steps_per_s"] / result["torch_steps_per_s"]
     return result
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.common import median_seconds
+from bench.common import side_by_side
 from engine.optimizers import OPTIMIZERS
 from engine.runner import RunConfig, sweep
 
@@ -73,15 +73,16 @@ def check_same_work(runs: int = 64, steps: int = 50) -> float:
 def main(runs: int = 4096, steps: int = 500) -> dict:
     start = starts(runs)
     result = {"runs": runs, "steps": steps, "max_rel_diff_vs_numpy": check_same_work()}
-    result["engine_ms"] = 1e3 * median_seconds(lambda: engine_run(start, steps))
-    result["numpy_ms"] = 1e3 * median_seconds(lambda: numpy_run(start, steps), repeats=5)
+    contenders = {"engine": lambda: engine_run(start, steps), "numpy": lambda: numpy_run(start, steps)}
     try:
         import torch
 
         torch.set_num_threads(2)
-        result["torch_ms"] = 1e3 * median_seconds(lambda: torch_run(start, steps), repeats=5)
+        contenders["torch"] = lambda: torch_run(start, steps)
     except ImportError:
         print("PyTorch is not installed: skipping the PyTorch column (pip install torch==2.13.0)")
+    medians = side_by_side(contenders)
+    result.update({f"{name}_ms": 1e3 * seconds for name, seconds in medians.items()})
     result["speedup_vs_numpy"] = result["numpy_ms"] / result["engine_ms"]
     if "torch_ms" in result:
         result["speedup_vs_torch"] = result["torch_ms"] / result["engine_ms"]
