@@ -3,11 +3,12 @@
 
 import { Banner } from "../banner.js";
 import { el, setChildren } from "../dom.js";
-import { bindLanguageToggle, catalogText, onLanguageChange, setCatalogText, setLanguage, setText, t } from "../i18n.js";
+import { bindLanguageToggle, catalogText, onLanguageChange, setCatalogText, setText, t } from "../i18n.js";
 import { setMath } from "../mathml.js";
 import { initLabel } from "../netfields.js";
 import { formatNumber } from "../numbers.js";
 import { parseHash, serializeState } from "../state.js";
+import { applyHidden, HashWriter, startPage } from "../page.js";
 import { HistogramGrid, MeanStdChart } from "./charts.js";
 import { InitControls, PresetButtons } from "./controls.js";
 import { HIDEABLE, PROPS, matchingPreset, normalizeState, toRequest } from "./state.js";
@@ -58,6 +59,7 @@ class InitLab {
     this.state = state;
     this.result = null;
     this.banner = new Banner($("banner"));
+    this.hashWriter = new HashWriter((state) => serializeState(state, PROPS));
     this.histograms = new HistogramGrid($("histograms"));
     this.meanStd = new MeanStdChart($("meanstd"));
     this.loader = new ExperimentLoader({
@@ -79,7 +81,7 @@ class InitLab {
       this.renderAbout(matchingPreset(this.state, catalog));
       this.render();
     });
-    this.applyHidden();
+    applyHidden(this.state.hide);
     this.sync();
     this.loader.request(toRequest(state), { now: true });
   }
@@ -145,42 +147,14 @@ class InitLab {
     setChildren($("about"), title, formulas, lesson, reference);
   }
 
-  applyHidden() {
-    for (const name of this.state.hide) for (const node of document.querySelectorAll(`[data-hide="${name}"]`)) node.hidden = true;
-    const sidebar = $("sidebar");
-    const empty = [...sidebar.children].every((child) => child.hidden);
-    sidebar.hidden = empty;
-    document.querySelector(".lab-grid").classList.toggle("no-sidebar", empty);
-  }
-
   saveHash() {
-    clearTimeout(this.hashTimer);
-    this.hashTimer = setTimeout(() => {
-      this.writtenHash = `#${serializeState(this.state, PROPS)}`;
-      if (location.hash !== this.writtenHash) history.replaceState(null, "", this.writtenHash);
-    }, 120);
+    this.hashWriter.save(this.state);
   }
 }
 
-async function main() {
-  const banner = new Banner($("banner"));
-  const { state: partial, problems } = parseHash(location.hash, PROPS, HIDEABLE);
-  setLanguage(partial.lang === "zh" ? "zh" : "en");
-  let catalog;
-  try {
-    const response = await fetch("/api/v1/catalog");
-    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-    catalog = await response.json();
-  } catch (err) {
-    banner.show("load", "error", "banner.loadFailed", { message: err.message });
-    return;
-  }
-  const lab = new InitLab(catalog, normalizeState(partial, catalog));
-  if (problems.length) lab.banner.show("hash", "error", "banner.badLink", { message: problems.join("; ") }, { timeout: 12000 });
-  window.addEventListener("hashchange", () => {
-    if (location.hash !== lab.writtenHash) location.reload();
-  });
-  window.initLab = lab; // for the browser tests and curious students
-}
+startPage({
+  parse: (hash) => parseHash(hash, PROPS, HIDEABLE),
+  create: (catalog, partial) => new InitLab(catalog, normalizeState(partial, catalog)),
+  globalName: "initLab",
+});
 
-main();

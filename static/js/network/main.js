@@ -3,9 +3,10 @@
 
 import { Banner } from "../banner.js";
 import { el, pinStage, setChildren } from "../dom.js";
-import { bindLanguageToggle, catalogText, onLanguageChange, setLanguage, setText, t } from "../i18n.js";
+import { bindLanguageToggle, catalogText, onLanguageChange, setText, t } from "../i18n.js";
 import { initLabel } from "../netfields.js";
 import { parseHash, serializeState } from "../state.js";
+import { applyHidden, HashWriter, startPage } from "../page.js";
 import { DataPanel, LessonPanel } from "./controls.js";
 import { NetworkHistory } from "./history.js";
 import { NetworkPanel } from "./panel.js";
@@ -33,6 +34,7 @@ class NetworkLab {
     this.histories = [];
     this.data = null;
     this.banner = new Banner($("banner"));
+    this.hashWriter = new HashWriter((state) => serializeState(state, PROPS));
     this.session = new NetworkSession();
     this.lessons = new LessonPanel($("lessons"), {
       lesson: (lesson) => this.applyLesson(lesson),
@@ -62,7 +64,7 @@ class NetworkLab {
     });
     onLanguageChange(() => this.relabel());
     this.buildAll();
-    this.applyHidden();
+    applyHidden(this.state.hide);
     this.listen();
     pinStage(document.querySelector(".stage"));
   }
@@ -83,7 +85,7 @@ class NetworkLab {
     container.classList.toggle("compare", compare);
     setChildren(container, this.views.map((v) => v.root));
     this.views.forEach((v, i) => this.histories[i] && this.data && v.reset(this.data, this.histories[i]));
-    this.applyHidden();
+    applyHidden(this.state.hide);
     this.requestRender();
   }
 
@@ -288,42 +290,14 @@ class NetworkLab {
     this.requestRender();
   }
 
-  applyHidden() {
-    for (const name of this.state.hide) for (const node of document.querySelectorAll(`[data-hide="${name}"]`)) node.hidden = true;
-    const sidebar = $("sidebar");
-    const empty = [...sidebar.children].every((child) => child.hidden);
-    sidebar.hidden = empty;
-    document.querySelector(".lab-grid").classList.toggle("no-sidebar", empty);
-  }
-
   saveHash() {
-    clearTimeout(this.hashTimer);
-    this.hashTimer = setTimeout(() => {
-      this.writtenHash = `#${serializeState(this.state, PROPS)}`;
-      if (location.hash !== this.writtenHash) history.replaceState(null, "", this.writtenHash);
-    }, 120);
+    this.hashWriter.save(this.state);
   }
 }
 
-async function main() {
-  const banner = new Banner($("banner"));
-  const { state: partial, problems } = parseHash(location.hash, PROPS, HIDEABLE);
-  setLanguage(partial.lang === "zh" ? "zh" : "en");
-  let catalog;
-  try {
-    const response = await fetch("/api/v1/catalog");
-    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-    catalog = await response.json();
-  } catch (err) {
-    banner.show("load", "error", "banner.loadFailed", { message: err.message });
-    return;
-  }
-  const lab = new NetworkLab(catalog, normalizeState(partial, catalog));
-  if (problems.length) lab.banner.show("hash", "error", "banner.badLink", { message: problems.join("; ") }, { timeout: 12000 });
-  window.addEventListener("hashchange", () => {
-    if (location.hash !== lab.writtenHash) location.reload();
-  });
-  window.networkLab = lab; // for the browser tests and curious students
-}
+startPage({
+  parse: (hash) => parseHash(hash, PROPS, HIDEABLE),
+  create: (catalog, partial) => new NetworkLab(catalog, normalizeState(partial, catalog)),
+  globalName: "networkLab",
+});
 
-main();

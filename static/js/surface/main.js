@@ -1,9 +1,10 @@
 // The surface lab's controller: state ↔ URL, catalog-built controls, the live session, the charts.
 
 import { Banner } from "../banner.js";
-import { bindLanguageToggle, catalogText, onLanguageChange, setLanguage, t } from "../i18n.js";
+import { bindLanguageToggle, catalogText, onLanguageChange, t } from "../i18n.js";
 import { formatNumber } from "../numbers.js";
 import { completeSurfaceParams, normalizeState, parseHash, runSpec, serializeState, toSpec } from "../state.js";
+import { applyHidden, HashWriter, startPage } from "../page.js";
 import { renderAbout } from "./about.js";
 import { ContourChart, LossChart } from "./charts.js";
 import { RunList, SurfacePanel, runStyle } from "./controls.js";
@@ -14,12 +15,6 @@ import { SurfaceSession } from "./session.js";
 
 const $ = (id) => document.getElementById(id);
 
-async function fetchCatalog() {
-  const response = await fetch("/api/v1/catalog");
-  if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-  return response.json();
-}
-
 class SurfaceLab {
   constructor(catalog, state) {
     this.catalog = catalog;
@@ -28,6 +23,7 @@ class SurfaceLab {
     this.pendingSeek = state.cursor;
     this.frame = { render: false, cursor: false, id: 0 };
     this.banner = new Banner($("banner"));
+    this.hashWriter = new HashWriter((state) => serializeState(state));
     this.session = new SurfaceSession();
 
     this.contour = new ContourChart($("contour"), { onPickStart: (point) => this.moveStart(point) });
@@ -83,7 +79,7 @@ class SurfaceLab {
     });
     onLanguageChange(() => this.relabel());
     this.relabel();
-    this.applyHidden();
+    applyHidden(this.state.hide);
     renderAbout($("about"), this.surface);
     this.contour.setStart(state.start);
     this.grids.load(this.surfaceSpec());
@@ -274,47 +270,14 @@ class SurfaceLab {
     this.requestRender();
   }
 
-  /** `<name>_hide=true` in the link hides a section (classrooms, embeds); no controls: no sidebar. */
-  applyHidden() {
-    for (const name of this.state.hide) {
-      for (const node of document.querySelectorAll(`[data-hide="${name}"]`)) node.hidden = true;
-    }
-    const sidebar = $("sidebar");
-    const empty = [...sidebar.children].every((child) => child.hidden);
-    sidebar.hidden = empty;
-    document.querySelector(".lab-grid").classList.toggle("no-sidebar", empty);
-  }
-
-  // --- the URL ---------------------------------------------------------------------------------
-
   saveHash() {
-    clearTimeout(this.hashTimer);
-    this.hashTimer = setTimeout(() => {
-      this.writtenHash = `#${serializeState(this.state)}`;
-      if (location.hash !== this.writtenHash) history.replaceState(null, "", this.writtenHash);
-    }, 120);
+    this.hashWriter.save(this.state);
   }
 }
 
-async function main() {
-  const banner = new Banner($("banner"));
-  const { state: partial, problems } = parseHash(location.hash);
-  setLanguage(partial.lang === "zh" ? "zh" : "en");
-  let catalog;
-  try {
-    catalog = await fetchCatalog();
-  } catch (err) {
-    banner.show("load", "error", "banner.loadFailed", { message: err.message });
-    return;
-  }
-  const state = normalizeState(partial, catalog);
-  const lab = new SurfaceLab(catalog, state);
-  if (problems.length) lab.banner.show("hash", "error", "banner.badLink", { message: problems.join("; ") }, { timeout: 12000 });
-  // A link pasted into this tab: start over from it (our own writes use replaceState: no event).
-  window.addEventListener("hashchange", () => {
-    if (location.hash !== lab.writtenHash) location.reload();
-  });
-  window.surfaceLab = lab; // for the browser tests and curious students
-}
+startPage({
+  parse: (hash) => parseHash(hash),
+  create: (catalog, partial) => new SurfaceLab(catalog, normalizeState(partial, catalog)),
+  globalName: "surfaceLab",
+});
 
-main();
