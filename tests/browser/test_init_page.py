@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.pages import WatchedPage, no_errors_after
+
 pytestmark = pytest.mark.browser
 
 HISTOGRAMS_JS = """() => (document.getElementById('histograms').data || [])
@@ -18,14 +20,7 @@ STD_JS = """() => {
 IDLE_JS = "() => document.getElementById('busy').hidden"
 
 
-class InitPage:
-    def __init__(self, page: Page, base: str) -> None:
-        self.page = page
-        self.base = base
-        self.errors: list[str] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-
+class InitPage(WatchedPage):
     def open(self, hash_: str = "") -> InitPage:
         self.page.goto(f"{self.base}/init{hash_}")
         self.page.wait_for_function(f"() => ({STD_JS})().length > 0", timeout=30_000)
@@ -38,9 +33,7 @@ class InitPage:
 
 @pytest.fixture
 def init_page(page: Page, server_url: str) -> Iterator[InitPage]:
-    lab = InitPage(page, server_url)
-    yield lab
-    assert lab.errors == [], f"console errors: {lab.errors}"
+    yield from no_errors_after(InitPage(page, server_url))
 
 
 def test_default_shows_ten_histograms_and_a_falling_std(init_page: InitPage, artifacts) -> None:

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.pages import WatchedPage, no_errors_after
+
 pytestmark = pytest.mark.browser
 
 FIRST_CHUNK = 60_000
@@ -28,14 +30,7 @@ def plot_js(selector: str, role: str, field: str) -> str:
     }})"""
 
 
-class NetworkPage:
-    def __init__(self, page: Page, base: str) -> None:
-        self.page = page
-        self.base = base
-        self.errors: list[str] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-
+class NetworkPage(WatchedPage):
     def open(self, hash_: str = "") -> NetworkPage:
         self.page.goto(f"{self.base}/network{hash_}")
         self.page.wait_for_function(READY_JS, arg=1, timeout=FIRST_CHUNK)
@@ -47,9 +42,7 @@ class NetworkPage:
 
 @pytest.fixture
 def lab(page: Page, server_url: str) -> Iterator[NetworkPage]:
-    lab = NetworkPage(page, server_url)
-    yield lab
-    assert lab.errors == [], f"console errors: {lab.errors}"
+    yield from no_errors_after(NetworkPage(page, server_url))
 
 
 def test_play_trains_and_a_learning_rate_change_applies_live(lab: NetworkPage, artifacts) -> None:

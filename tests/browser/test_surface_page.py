@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.pages import WatchedPage, no_errors_after
+
 pytestmark = pytest.mark.browser
 
 PATHS_JS = """() => (document.getElementById('contour').data || [])
@@ -17,15 +19,8 @@ CURSOR_JS = "() => window.surfaceLab.state.cursor"
 PENDING_JS = "() => document.querySelectorAll('.run-card[data-status=pending]').length === 0"
 
 
-class Lab:
+class Lab(WatchedPage):
     """The page plus the console errors it logged."""
-
-    def __init__(self, page: Page, base: str) -> None:
-        self.page = page
-        self.base = base
-        self.errors: list[str] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
 
     def open(self, hash_: str = "") -> Lab:
         self.page.goto(f"{self.base}/{hash_}")
@@ -55,9 +50,7 @@ class Lab:
 
 @pytest.fixture
 def lab(page: Page, server_url: str) -> Iterator[Lab]:
-    lab = Lab(page, server_url)
-    yield lab
-    assert lab.errors == [], f"console errors: {lab.errors}"
+    yield from no_errors_after(Lab(page, server_url))
 
 
 def test_page_draws_contour_paths_and_loss_without_errors(lab: Lab, artifacts) -> None:
