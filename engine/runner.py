@@ -335,7 +335,7 @@ def simulate(
                 points=np.ascontiguousarray(out.theta[:n, :, row]),
                 loss=out.loss[:n, row],
                 grad_norm=out.grad_norm[:n, row],
-                learning_rate=out.learning_rate[: n - 1, row],
+                learning_rate=out.learning_rate[: max(n - 1, 0), row],
                 diverged_at=None if k < 0 else k,
                 reason=DIVERGENCE_REASONS[int(reason[row])] if k >= 0 else "",
             )

@@ -191,6 +191,11 @@ def test_a_point_beyond_the_bound_is_reported_as_leaving_the_region():
     assert result.status == "diverged"
     assert result.reason == DIVERGENCE_REASONS[2]
     assert np.all(np.abs(result.points) <= 1e6) and np.all(np.isfinite(result.loss))
+    # A start already beyond the bound (the API allows |x|, |y| ≤ 1e4; the engine is callable directly):
+    # diverged at step 0, nothing to report.
+    outside = simulate("quadratic", None, (2e6, 0.0), [RunConfig("sgd", {"learning_rate": 0.1})], 10)[0]
+    assert (outside.diverged_at, outside.reason) == (0, DIVERGENCE_REASONS[2])
+    assert outside.points.shape == (0, 2) and outside.loss.shape == (0,) and outside.learning_rate.shape == (0,)
 
 
 # --- surfaces -------------------------------------------------------------------------------------------
