@@ -1,7 +1,8 @@
 r"""The optimizer catalog: public ids, hyperparameters with ranges, the rule as LaTeX, and its factory.
 
 Where the textbook rule (Goodfellow et al., ch. 8) and optax's agree, the factory *is* optax
-(``sgd``, ``rmsprop``, ``adadelta``, ``adam``, ``nadam``); otherwise it is one of :mod:`engine.rules`.
+(``sgd``, ``rmsprop``, ``adadelta``); ``adam`` and ``nadam`` are optax's rule and state spelled without
+``pow`` (:func:`engine.rules.adam`); the others are the textbook rules of :mod:`engine.rules`.
 ``tests/engine/test_optimizers.py`` checks every iterate against a hand-written NumPy version of the
 displayed formula, and the textbook rules against optax where the two coincide.
 """

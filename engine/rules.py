@@ -1,4 +1,5 @@
-r"""Update rules in the textbook form where optax's form differs or optax has no rule.
+r"""Update rules in the textbook form where optax's form differs or optax has no rule, and optax's
+Adam/Nadam with a bias correction XLA:CPU computes quickly (:func:`adam`).
 
 Each factory returns an :class:`optax.GradientTransformation` whose ``update`` returns the *parameter
 change* ``Δθ`` (so ``optax.apply_updates`` adds it). The learning rate is a value, not a schedule:
@@ -194,11 +195,12 @@ def newton(learning_rate: Array) -> optax.GradientTransformationExtraArgs:
 
 
 def _bias_correction(decay: Array, count: Array) -> Array:
-    r"""``1 − ρ^t`` as ``−expm1(t ln ρ)``: the same number as optax's ``1 - decay**count``.
+    r"""``1 − ρ^t`` as ``1 − exp(t ln ρ)``: what optax's ``1 - decay**count`` computes, with the same
+    float32 rounding (close to, not bit-identical with, ``pow``).
 
-    XLA:CPU lowers ``pow`` with a traced exponent to one scalar libm call per element, which made it
-    two thirds of a batched Adam step; ``exp``/``log`` are vectorized. ``ρ = 0`` gives ``ln ρ = −∞`` and
-    a correction of exactly 1 for every ``t ≥ 1``.
+    XLA:CPU lowers ``pow`` with a traced exponent to one scalar libm call per element (≈13× the cost of
+    ``exp`` in a batched step, where it was two thirds of an Adam step); ``ln ρ`` is hoisted out of the
+    loop. ``ρ = 0`` gives ``ln ρ = −∞`` and a correction of exactly 1 for every ``t ≥ 1``.
     """
     return 1.0 - jnp.exp(count.astype(jnp.float32) * jnp.log(decay))
 

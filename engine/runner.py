@@ -11,8 +11,9 @@ Each step, for one run:
     \epsilon_t = \text{schedule}(t),\quad g = \nabla f(\theta_t \text{ or the Nesterov point}),\quad
     \tilde g = \text{clip}(g + \sigma\xi_t),\quad \theta_{t+1} = \theta_t + \text{rule}(\tilde g)
 
-A run stops at its first non-finite loss, point or gradient, or when :math:`|\theta_i| > 10^6`: it
-is reported ``diverged`` at that step and its points end at the last finite one.
+A run diverges at its first point that cannot be reported: a non-finite point, loss or gradient, or
+:math:`|\theta_i| > 10^6`. It is reported ``diverged`` at that step; ``simulate`` ends its points just
+before it and ``sweep`` holds the last reportable values from there on.
 
 Speed (4096 runs × 500 steps is a benchmark): XLA:CPU runs one kernel per fused group of the loop
 body, and each value that leaves the body (a carry or an output) closes a group. So the step keeps
@@ -131,11 +132,11 @@ def _single_run_fns(spec: OptimizerSpec, surface_name: str, modified: bool):
         xi, base_rate = xs
         f = functools.partial(surface_fn, p=sp)
         loss, g = jax.value_and_grad(f)(c.theta)
-        grad_norm = jnp.sqrt(g[0] * g[0] + g[1] * g[1])
+        squared_gradient = g[0] * g[0] + g[1] * g[1]
+        grad_norm = jnp.sqrt(squared_gradient)
         x, y = c.theta
         # One float test instead of six predicates: v − v is 0 for a finite v and NaN otherwise, and a
-        # comparison with NaN is false. ‖∇f‖² stands for ‖∇f‖ (no root).
-        squared_gradient = g[0] * g[0] + g[1] * g[1]
+        # comparison with NaN is false. ‖∇f‖² is finite exactly when ‖∇f‖ is (and needs no root).
         finite = (loss - loss) + (squared_gradient - squared_gradient) == 0
         reportable = finite & (jnp.maximum(jnp.abs(x), jnp.abs(y)) <= BOUND)
         first_bad = jnp.where((c.first_bad < 0) & ~reportable, t, c.first_bad)
@@ -364,7 +365,8 @@ def sweep(
     ``starts`` is (R, 2); ``hyper`` maps hyperparameter names to (R,) arrays that override
     ``config.hyperparameters`` (a learning-rate × momentum grid, a basin-of-attraction map). Every point
     and loss is kept; a diverged run's entries from its divergence step on repeat its last reportable
-    ones, so every number is finite. R should be a power of two to reuse one compiled function.
+    ones, so every number is finite. A start that cannot be evaluated (non-finite loss or gradient, or
+    beyond ±1e6) raises ``ValueError``. R should be a power of two to reuse one compiled function.
     """
     starts = np.asarray(starts, np.float32)
     base = _stack_inputs([config], noise)
@@ -374,6 +376,13 @@ def sweep(
     sp = SURFACES[surface].param_vector(surface_params)
     carry, outs = _run_chunks(config.optimizer, surface, sp, starts, inputs, steps + 1, lean=True)
     out, diverged_at, reason = _gather(carry, outs, steps + 1)
+    unusable = np.flatnonzero(diverged_at == 0)
+    if unusable.size:
+        x, y = starts[unusable[0]]
+        raise ValueError(
+            f"{unusable.size} start point(s) cannot be evaluated on {surface} (the first: ({x:g}, {y:g}), run "
+            f"{unusable[0]}): {DIVERGENCE_REASONS[reason[unusable[0]]]}"
+        )
     return Sweep(_hold_after_divergence(out, diverged_at), diverged_at, reason)
 
 
@@ -382,7 +391,7 @@ def _hold_after_divergence(out: StepOutput, diverged_at: np.ndarray) -> StepOutp
     runs = np.flatnonzero(diverged_at >= 0)
     if runs.size == 0:
         return out
-    last = np.maximum(diverged_at[runs] - 1, 0)
+    last = diverged_at[runs] - 1  # ≥ 0: sweep refuses starts that are unreportable themselves
     index = np.minimum(np.arange(out.loss.shape[0])[:, None], last[None, :])
 
     def hold(x: np.ndarray) -> np.ndarray:

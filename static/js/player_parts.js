@@ -73,9 +73,10 @@ export class SpeedSelect {
   }
 }
 
-/** Space: play/pause (also while a slider or checkbox has the focus); ←/→: `step(−1 | 1)`, unless a
- * control that uses those keys has the focus. */
-export function bindPlayerKeys({ toggle, step }) {
+/** Space: play/pause (also while a slider or checkbox has the focus); → `forward()`, ← `back()` when
+ * given (a key without a handler keeps its usual meaning), unless a control that uses them has the focus. */
+export function bindPlayerKeys({ toggle, forward, back = null }) {
+  const arrows = { ArrowRight: forward, ArrowLeft: back };
   document.addEventListener("keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const target = event.target;
@@ -83,9 +84,9 @@ export function bindPlayerKeys({ toggle, step }) {
     if (event.key === " " && (!isEditableTarget(target) || onRangeOrCheck)) {
       event.preventDefault();
       toggle();
-    } else if ((event.key === "ArrowLeft" || event.key === "ArrowRight") && !isEditableTarget(target)) {
+    } else if (arrows[event.key] && !isEditableTarget(target)) {
       event.preventDefault();
-      step(event.key === "ArrowLeft" ? -1 : 1);
+      arrows[event.key]();
     }
   });
 }

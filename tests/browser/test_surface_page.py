@@ -20,7 +20,7 @@ PENDING_JS = "() => document.querySelectorAll('.run-card[data-status=pending]').
 
 
 class Lab(WatchedPage):
-    """The page plus the console errors it logged."""
+    """The surface lab page: open it, read its paths and cursor, move its sliders."""
 
     def open(self, hash_: str = "") -> Lab:
         self.page.goto(f"{self.base}/{hash_}")

@@ -175,9 +175,8 @@ def test_sweep_over_rates_and_starts_matches_single_runs_and_holds_diverged_runs
         hp = {"learning_rate": float(rates[r]), "momentum": 0.9}
         alone = simulate("rosenbrock", None, starts[r], [RunConfig("momentum", hp)], 300)[0]
         k = result.diverged_at[r]
-        assert (alone.diverged_at is None) == (k < 0)
+        assert alone.diverged_at == (None if k < 0 else k)
         n = 301 if k < 0 else k
-        assert alone.diverged_at in (None, k)
         assert alone.reason == (DIVERGENCE_REASONS[result.reason[r]] if k >= 0 else "")
         np.testing.assert_allclose(out.theta[:n, :, r], alone.points, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(out.loss[:n, r], alone.loss, rtol=1e-5, atol=1e-6)
@@ -196,6 +195,26 @@ def test_a_point_beyond_the_bound_is_reported_as_leaving_the_region():
     outside = simulate("quadratic", None, (2e6, 0.0), [RunConfig("sgd", {"learning_rate": 0.1})], 10)[0]
     assert (outside.diverged_at, outside.reason) == (0, DIVERGENCE_REASONS[2])
     assert outside.points.shape == (0, 2) and outside.loss.shape == (0,) and outside.learning_rate.shape == (0,)
+
+
+@pytest.mark.parametrize("clip", [None, {"mode": "norm", "threshold": 1e9}])
+def test_divergence_in_a_later_chunk_is_reported_at_its_absolute_step(clip):
+    """SGD on the saddle leaves the region at step 1159, in the second 1024-step chunk (plain and modified loop)."""
+    sgd = RunConfig("sgd", {"learning_rate": 0.006}, clip=clip)
+    result = simulate("saddle", None, (0.0, 1.0), [sgd], 1500)[0]
+    assert (result.diverged_at, result.reason) == (1159, DIVERGENCE_REASONS[2])
+    assert result.points.shape == (1159, 2) and result.learning_rate.shape == (1158,)
+    assert np.all(np.abs(result.points) <= 1e6)
+    swept = sweep("saddle", None, np.array([[0.0, 1.0], [0.0, 0.0]], np.float32), sgd, None, 1500)
+    assert list(swept.diverged_at) == [1159, -1]
+    np.testing.assert_allclose(swept.output.theta[:1159, :, 0], result.points, rtol=1e-6)
+    np.testing.assert_array_equal(swept.output.theta[1159:, :, 0], np.repeat(result.points[-1:], 342, axis=0))
+
+
+def test_sweep_refuses_starts_that_cannot_be_evaluated():
+    starts = np.array([[1e6, 1e6], [1.0, 1.0]], np.float32)  # Beale overflows at the first start
+    with pytest.raises(ValueError, match=r"1 start point\(s\) cannot be evaluated on beale.*\(1e\+06, 1e\+06\)"):
+        sweep("beale", None, starts, RunConfig("sgd", {"learning_rate": 0.01}), None, 5)
 
 
 # --- surfaces -------------------------------------------------------------------------------------------

@@ -23,8 +23,7 @@ export class NetworkPlayer {
       this.speed.element,
       setText(el("span", { class: "keys-hint" }), "player.netKeys"),
     );
-    // Training only goes forward: ← does nothing here.
-    bindPlayerKeys({ toggle: () => this.playButton.toggle(), step: (direction) => direction > 0 && this.on.step() });
+    bindPlayerKeys({ toggle: () => this.playButton.toggle(), forward: () => this.on.step() }); // training only goes forward
     this.setStep(0, 0);
   }
 

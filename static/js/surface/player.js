@@ -38,7 +38,7 @@ export class Player {
       this.speed.element,
       setText(el("span", { class: "keys-hint" }), "player.keys"),
     );
-    bindPlayerKeys({ toggle: () => this.playButton.toggle(), step: (direction) => this.on.step(direction) });
+    bindPlayerKeys({ toggle: () => this.playButton.toggle(), forward: () => this.on.step(1), back: () => this.on.step(-1) });
     this.renderCursor();
   }
 
