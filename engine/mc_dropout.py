@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 
 from engine import mlp
-from engine.training_config import NetworkConfig, TrainData, TrainValues, prng_key, static_config
+from engine.training_config import NetworkConfig, TrainData, TrainValues, architecture, prng_key, static_config
 
 Array = jax.Array
 
@@ -39,16 +39,7 @@ class Predictive(NamedTuple):
 def _sample_probabilities(config: NetworkConfig, values: TrainValues, params, bn_state, x, key) -> Array:
     """Class probabilities ``(n, K)`` of one stochastic forward pass (evaluation mode, dropout on)."""
     logits, _, _ = mlp.forward(
-        params,
-        bn_state,
-        x,
-        activation=config.activation,
-        activation_params=values.activation_params,
-        residual=config.residual,
-        batch_norm=config.batch_norm,
-        dropout_rate=values.dropout,
-        mc_dropout=True,
-        key=key,
+        params, bn_state, x, **architecture(config, values), dropout_rate=values.dropout, mc_dropout=True, key=key
     )
     return jnp.nan_to_num(mlp.probabilities(logits))
 

@@ -179,6 +179,17 @@ def prng_key(seed: Array | int) -> Array:
     return jax.random.key(seed)
 
 
+def architecture(config: NetworkConfig, values: TrainValues) -> dict[str, Any]:
+    """The forward pass's description of the network: activation (with its traced parameters), residual
+    connections, batch norm — the keyword arguments :func:`engine.mlp.forward` and ``loss_fn`` share."""
+    return {
+        "activation": config.activation,
+        "activation_params": values.activation_params,
+        "residual": config.residual,
+        "batch_norm": config.batch_norm,
+    }
+
+
 def objective(
     config: NetworkConfig, values: TrainValues, params, bn_state, x, y, key, dropout, *, train: bool = True
 ) -> tuple[Array, dict[str, Any]]:
@@ -188,10 +199,7 @@ def objective(
         bn_state,
         x,
         y,
-        activation=config.activation,
-        activation_params=values.activation_params,
-        residual=config.residual,
-        batch_norm=config.batch_norm,
+        **architecture(config, values),
         dropout_rate=dropout,
         train=train,
         key=key,
@@ -203,13 +211,5 @@ def objective(
 
 def predict_logits(config: NetworkConfig, values: TrainValues, params, bn_state, x: Array) -> Array:
     """Evaluation-mode logits (batch norm on running statistics, no dropout)."""
-    logits, _, _ = mlp.forward(
-        params,
-        bn_state,
-        x,
-        activation=config.activation,
-        activation_params=values.activation_params,
-        residual=config.residual,
-        batch_norm=config.batch_norm,
-    )
+    logits, _, _ = mlp.forward(params, bn_state, x, **architecture(config, values))
     return logits
