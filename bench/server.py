@@ -1,4 +1,4 @@
-"""Serve the app in a background thread on a free loopback port (benchmarks and tests)."""
+"""Serve the app in a background thread on a free loopback port (benchmarks, API and browser tests)."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ def serve(app, port: int | None = None):
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the server did not start")
         time.sleep(0.02)
     try:
         yield f"127.0.0.1:{port}"

@@ -107,5 +107,8 @@ async def serve_session(websocket: WebSocket, session: LiveSession) -> None:
     except* StopSession:
         stopped = True
     if stopped:
-        await send({"type": "stopped"})
-        await websocket.close()
+        try:
+            await send({"type": "stopped"})
+            await websocket.close()
+        except WebSocketDisconnect:
+            pass  # the client closed right after its stop: nothing left to tell it
