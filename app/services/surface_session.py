@@ -157,6 +157,9 @@ class SurfaceSession:
         self.version += 1
         self.cursor = min(self.cursor, self.horizon)
         self.send_paths = True
+        # Playback time does not pass while paths are computed (a compile can take a second): without
+        # this the cursor would jump ahead by the computing time × speed.
+        self._last_tick, self._budget = time.monotonic(), 0.0
 
     @property
     def horizon(self) -> int:

@@ -171,3 +171,28 @@ def test_stop_closes_and_abrupt_disconnects_leak_no_threads(client):
     with client.websocket_connect("/ws/v1/surface") as ws:
         send(ws, type="start", spec=SPEC)
         assert receive_frame(ws)[0]["type"] == "paths"
+
+
+def test_playback_time_does_not_pass_while_paths_are_computed(client, monkeypatch):
+    """Play pressed while the paths compute (a first compile can take a second): the animation starts at
+    the beginning when they arrive instead of jumping ahead by the computing time × speed."""
+    import app.services.surface_session as surface_session
+
+    real = surface_session.simulate_spec
+
+    def slow(spec):
+        time.sleep(0.5)  # stands in for a compilation
+        return real(spec)
+
+    monkeypatch.setattr(surface_session, "simulate_spec", slow)
+    with client.websocket_connect("/ws/v1/surface") as ws:
+        send(ws, type="start", spec=SPEC)
+        send(ws, type="speed", steps_per_second=400)
+        send(ws, type="resume")
+        while True:
+            message = ws.receive()
+            if "bytes" in message:
+                header, _ = decode_frame(message["bytes"])
+                break
+        assert header["type"] == "paths"
+        assert header["cursor"] <= 20  # 0.5 s at 400 steps/s would be 200
