@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import mlp_training, slider_latency, trajectories
+from bench import mlp_training, slider_latency, streaming, trajectories
 
 
 def main() -> None:
@@ -13,6 +13,7 @@ def main() -> None:
         "trajectories": trajectories.main(),
         "slider_latency": slider_latency.main(),
         "mlp_training": mlp_training.main(),
+        "streaming": streaming.main(),
     }
     out = Path("bench/results")
     out.mkdir(parents=True, exist_ok=True)
@@ -25,6 +26,11 @@ def main() -> None:
         print(f"| same, PyTorch CPU | {t['torch_ms']:.1f} ms ({t['speedup_vs_torch']:.2f}×) |")
     print(f"| slider update → paths frame, p50 / p95 | {s['p50_ms']:.2f} / {s['p95_ms']:.2f} ms |")
     print(f"| compilations during {s['updates']} updates | {s['compilations']} |")
+    for run in results["streaming"].values():
+        print(
+            f"| tick frames/s with {run['clients']} playing client(s), median / min | "
+            f"{run['frames_per_s_median']:.1f} / {run['frames_per_s_min']:.1f}, errors {run['errors']} |"
+        )
     m = results["mlp_training"]
     print(f"| MLP {m['network']}, engine with all statistics | {m['engine_steps_per_s']:.0f} steps/s |")
     if "torch_steps_per_s" in m:

@@ -70,7 +70,8 @@ class SurfaceSession:
     seq: int = 0
     acked: int = 0
     _budget: float = 0.0
-    _last_tick: float = 0.0
+    _last_tick: float = 0.0  # when the cursor last advanced (the playback clock)
+    _next_tick: float = 0.0  # when the next tick is due
 
     # --- client messages ------------------------------------------------------------------
 
@@ -135,7 +136,8 @@ class SurfaceSession:
     def play(self) -> None:
         if self.model is not None and self.cursor >= self.horizon:
             self.cursor = 0
-        self.playing, self._last_tick, self._budget = True, time.monotonic(), 0.0
+        self.playing, self._budget = True, 0.0
+        self._last_tick = self._next_tick = time.monotonic()
 
     def move(self, cursor: int) -> None:
         """Step or seek: pause and send the points at the new cursor."""
@@ -159,7 +161,8 @@ class SurfaceSession:
         self.send_paths = True
         # Playback time does not pass while paths are computed (a compile can take a second): without
         # this the cursor would jump ahead by the computing time × speed.
-        self._last_tick, self._budget = time.monotonic(), 0.0
+        self._budget = 0.0
+        self._last_tick = self._next_tick = time.monotonic()
 
     @property
     def horizon(self) -> int:
@@ -175,11 +178,13 @@ class SurfaceSession:
         """Move the cursor by the time elapsed; returns seconds until the next tick (None: not playing)."""
         if not self.playing or self.model is None:
             return None
-        wait = TICK_SECONDS - (now - self._last_tick)
-        if wait > 0:
-            return wait
+        if now < self._next_tick:
+            return self._next_tick - now
         self._budget += (now - self._last_tick) * self.steps_per_second
         self._last_tick = now
+        # Due one period after this tick was due, not after it ran: event-loop delays do not add up (60 Hz,
+        # not ~58); after a long stall the next tick comes at once rather than in a burst.
+        self._next_tick = max(self._next_tick + TICK_SECONDS, now)
         steps = int(self._budget)
         if steps >= 1 and self.tick_from is None:
             self._budget -= steps
@@ -187,7 +192,7 @@ class SurfaceSession:
             self.cursor = min(self.cursor + steps, self.horizon)
             if self.cursor >= self.horizon:
                 self.playing = False
-        return TICK_SECONDS
+        return self._next_tick - now
 
     def next_frame(self) -> bytes | None:
         """The next binary frame to send, if any and if the credit window allows it."""
