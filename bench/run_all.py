@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import mlp_training, slider_latency, streaming, trajectories
+from bench import browser_fps, mlp_training, slider_latency, streaming, trajectories
 
 
 def main() -> None:
@@ -14,6 +14,7 @@ def main() -> None:
         "slider_latency": slider_latency.main(),
         "mlp_training": mlp_training.main(),
         "streaming": streaming.main(),
+        "browser_fps": browser_fps.main(),
     }
     out = Path("bench/results")
     out.mkdir(parents=True, exist_ok=True)
@@ -30,6 +31,11 @@ def main() -> None:
         print(
             f"| tick frames/s with {run['clients']} playing client(s), median / min | "
             f"{run['frames_per_s_median']:.1f} / {run['frames_per_s_min']:.1f}, errors {run['errors']} |"
+        )
+    if fps := results["browser_fps"]:
+        print(
+            f"| surface page, {fps['paths']} paths playing: frames/s, draw median / p95 | "
+            f"{fps['frames_per_s']:.1f}, {fps['draw_ms_median']:.1f} / {fps['draw_ms_p95']:.1f} ms |"
         )
     m = results["mlp_training"]
     print(f"| MLP {m['network']}, engine with all statistics | {m['engine_steps_per_s']:.0f} steps/s |")
