@@ -1,9 +1,13 @@
 """The live-session transport against a real uvicorn server: clients that leave abruptly."""
 
+import contextlib
 import json
 import logging
+import socket
+import threading
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from app.main import app
@@ -39,6 +43,36 @@ def test_stop_then_close_at_once_leaves_no_error_in_the_server_log(path):
             with connect(f"ws://{address}{path}") as ws:  # and the server still serves
                 ws.send(json.dumps({"type": "stop"}))
                 assert json.loads(ws.recv(timeout=10)) == {"type": "stopped"}
+        finally:
+            uvicorn_log.removeHandler(errors)
+    assert errors.messages == []
+
+
+def test_two_hundred_abrupt_disconnects_mid_stream_leak_no_thread():
+    """Clients that drop the TCP connection while frames stream (no close handshake) leave nothing behind."""
+    errors = _Errors()
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    spec = {**SPEC, "steps": 500}
+    with serve(app) as address:
+        uvicorn_log.addHandler(errors)
+        try:
+            with connect(f"ws://{address}/ws/v1/surface") as ws:  # warm: compile once
+                ws.send(json.dumps({"type": "start", "spec": spec}))
+                while not isinstance(ws.recv(timeout=60), bytes):
+                    pass
+            baseline = threading.active_count()
+            for i in range(200):
+                with contextlib.suppress(ConnectionClosed, OSError), connect(f"ws://{address}/ws/v1/surface") as ws:
+                    ws.send(json.dumps({"type": "start", "spec": spec, "play": True}))
+                    if i % 2:  # half of them drop before the first frame, half while it streams
+                        while not isinstance(ws.recv(timeout=30), bytes):
+                            pass
+                    ws.socket.shutdown(socket.SHUT_RDWR)
+            with connect(f"ws://{address}/ws/v1/surface") as ws:  # still serving
+                ws.send(json.dumps({"type": "start", "spec": spec}))
+                while not isinstance(ws.recv(timeout=60), bytes):
+                    pass
+            assert threading.active_count() <= baseline + 4
         finally:
             uvicorn_log.removeHandler(errors)
     assert errors.messages == []
