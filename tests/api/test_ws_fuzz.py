@@ -2,16 +2,13 @@
 server log clean, and a well-formed session still works afterwards."""
 
 import json
-import logging
 import random
 
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from app.main import app
 from app.services.frames import decode_frame
-from bench.server import serve
 
 TYPES = ["start", "update", "pause", "resume", "step", "seek", "speed", "stop", "ack", "", "play", "START"]
 FIELDS = [
@@ -66,15 +63,6 @@ GOOD_SURFACE_START = {
 }
 
 
-class _Errors(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 def _junk(rng: random.Random) -> str | bytes:
     """One malformed or odd message (never a well-formed start: nothing heavy gets computed)."""
     kind = rng.random()
@@ -104,31 +92,25 @@ def _drain(ws) -> list:
 
 
 @pytest.mark.parametrize("path", ["/ws/v1/surface", "/ws/v1/network"])
-def test_three_hundred_junk_messages_keep_the_session_and_the_log_clean(path):
+def test_three_hundred_junk_messages_keep_the_session_and_the_log_clean(path, live_server):
+    """(``live_server`` checks the server log after shutdown.)"""
     rng = random.Random(20261122)
-    errors = _Errors()
-    uvicorn_log = logging.getLogger("uvicorn.error")
-    with serve(app) as address:
-        uvicorn_log.addHandler(errors)
-        try:
-            with connect(f"ws://{address}{path}", max_size=None) as ws:
-                answers = []
-                for _ in range(300):
-                    ws.send(_junk(rng))
-                    answers += _drain(ws)
-                texts = [json.loads(a) for a in answers if isinstance(a, str)]
-                assert sum(t["type"] == "error" for t in texts) >= 100  # the junk was refused, loudly
-                assert all(isinstance(t.get("message", ""), str) for t in texts)
-                if path.endswith("surface"):  # the same connection still serves a good session
-                    ws.send(json.dumps(GOOD_SURFACE_START))
-                    while not isinstance(frame := ws.recv(timeout=60), bytes):
-                        pass
-                    assert decode_frame(frame)[0]["type"] == "paths"
-                ws.send(json.dumps({"type": "stop"}))
-                while json.loads(ws.recv(timeout=10)).get("type") != "stopped":
+    try:
+        with connect(f"ws://{live_server.address}{path}", max_size=None) as ws:
+            answers = []
+            for _ in range(300):
+                ws.send(_junk(rng))
+                answers += _drain(ws)
+            texts = [json.loads(a) for a in answers if isinstance(a, str)]
+            assert sum(t["type"] == "error" for t in texts) >= 100  # the junk was refused, loudly
+            assert all(isinstance(t.get("message", ""), str) for t in texts)
+            if path.endswith("surface"):  # the same connection still serves a good session
+                ws.send(json.dumps(GOOD_SURFACE_START))
+                while not isinstance(frame := ws.recv(timeout=60), bytes):
                     pass
-        except ConnectionClosed as exc:  # pragma: no cover - the failure this test exists for
-            pytest.fail(f"the server closed the session: {exc}")
-        finally:
-            uvicorn_log.removeHandler(errors)
-    assert errors.messages == []
+                assert decode_frame(frame)[0]["type"] == "paths"
+            ws.send(json.dumps({"type": "stop"}))
+            while json.loads(ws.recv(timeout=10)).get("type") != "stopped":
+                pass
+    except ConnectionClosed as exc:  # pragma: no cover - the failure this test exists for
+        pytest.fail(f"the server closed the session: {exc}")

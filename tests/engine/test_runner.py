@@ -5,8 +5,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from engine.batched_loop import compiled
 from engine.optimizers import OPTIMIZERS
-from engine.runner import DIVERGENCE_REASONS, RunConfig, compiled, simulate, sweep
+from engine.runner import DIVERGENCE_REASONS, RunConfig, simulate, sweep
 from engine.surfaces import SURFACES
 
 QUAD_PARAMS = {"kappa": 10.0, "theta": 0.3}
