@@ -7,15 +7,27 @@ Each step, for one run:
     \tilde g = \text{clip}(g + \sigma\xi_t),\quad \theta_{t+1} = \theta_t + \text{rule}(\tilde g)
 
 Every value a user can move enters as a float32/int32 array (no recompiles); what selects a compiled
-function is static: optimizer kind, surface, scan length (one of :data:`CHUNK_LENGTHS`), the batch size
-and ``lean``. A point that cannot be reported (non-finite point, loss or gradient, or
-:math:`|\theta_i| >` :data:`BOUND`) is only remembered per run (``Carry.first_bad``); the caller cuts there.
+function is static: optimizer kind, surface, scan length (one of :data:`CHUNK_LENGTHS`), the batch size,
+``lean`` and which inputs vary from run to run (``per_run``: everything for the page's runs; only the
+swept hyperparameters for a sweep, the rest entering once for the whole batch).
+
+A point θ_t that cannot be reported (non-finite point, loss or gradient, or :math:`|\theta_i| >`
+:data:`BOUND`) is marked without a test or a flag of its own: the recorded loss is
+:math:`f(\theta_t) + u_t` with
+
+.. math:: u_t = 0\cdot f(\theta_t) + 0\cdot\lVert\nabla f(\theta_t)\rVert^2 +
+    \begin{cases}0 & \max_i |\theta_{t,i}| \le \text{BOUND}\\ \text{NaN} & \text{otherwise}\end{cases}
+
+(0 for a reportable point, NaN otherwise; ``0·∞`` is NaN), so it is non-finite exactly at the
+unreportable points. :mod:`engine.runner` cuts each run at its first one. Nothing is frozen: a run
+carries on with whatever values it has.
 
 Speed (4096 runs × 500 steps is a benchmark): XLA:CPU runs one kernel per fused group of the loop
 body, and each value that leaves the body (a carry or an output) closes a group. So the step keeps
 few such values: the point is an ``(x, y)`` pair of batched scalars (elementwise ops, no length-2
-reductions), the step index is shared, nothing is frozen at divergence, the plain case (constant rate,
-no noise, no clipping) has its own loop, and a large sweep records only points and losses.
+reductions), step counters and shared inputs are not batched (an optimizer's bias correction is then
+one scalar per step), divergence adds nothing to the carry (above), the plain case (constant rate, no
+noise, no clipping) has its own loop, and a large sweep records only points and losses.
 """
 
 from __future__ import annotations
@@ -46,12 +58,11 @@ class RunInputs(NamedTuple):
 
 
 class Carry(NamedTuple):
-    """What one run carries from step to step (batched over runs by ``vmap``)."""
+    """What one run carries from step to step (batched over runs by ``vmap``, except step counters)."""
 
     theta: tuple[jax.Array, jax.Array]  # (x, y): every op of the batched step stays elementwise over runs
     opt_state: Any
     plateau: schedules.PlateauState
-    first_bad: jax.Array  # int32 step of the first point that cannot be reported, −1 while there is none
 
 
 class StepOutput(NamedTuple):
@@ -70,11 +81,10 @@ class StepOutput(NamedTuple):
 def _single_run_fns(spec: OptimizerSpec, surface_name: str, modified: bool):
     """``init(theta0, inputs) -> Carry`` and ``step(carry, (ξ_t, ε_t), inputs, sp, t)`` for one run.
 
-    Step ``t`` evaluates f and ∇f at θ_t (reported as point t) and then updates to θ_{t+1}. A point is
-    unreportable when θ_t, f(θ_t) or ∇f(θ_t) is not finite or |θ_t| > BOUND; the step remembers the
-    first such ``t`` and otherwise lets the run carry on with whatever values it has (no freezing: the
-    caller cuts the outputs there). ``modified=False`` builds the step without noise, clipping and the
-    plateau schedule (fewer kernels in the loop); ``ξ`` and the plateau state are then ignored.
+    Step ``t`` evaluates f and ∇f at θ_t (reported as point t) and then updates to θ_{t+1}. The
+    recorded loss is NaN where θ_t cannot be reported (see the module docstring).
+    ``modified=False`` builds the step without noise, clipping and the plateau schedule (fewer kernels
+    in the loop); ``ξ`` and the plateau state are then ignored.
     """
     surface_fn = SURFACES[surface_name].fn
 
@@ -84,7 +94,6 @@ def _single_run_fns(spec: OptimizerSpec, surface_name: str, modified: bool):
             theta=theta,
             opt_state=spec.factory(**inputs.hyper).init(theta),
             plateau=schedules.init_plateau(jnp.float32(jnp.inf)),
-            first_bad=jnp.int32(-1),
         )
 
     def step(c: Carry, xs, inputs: RunInputs, sp, t) -> tuple[Carry, StepOutput]:
@@ -94,11 +103,7 @@ def _single_run_fns(spec: OptimizerSpec, surface_name: str, modified: bool):
         squared_gradient = g[0] * g[0] + g[1] * g[1]
         grad_norm = jnp.sqrt(squared_gradient)
         x, y = c.theta
-        # One float test instead of six predicates: v − v is 0 for a finite v and NaN otherwise, and a
-        # comparison with NaN is false. ‖∇f‖² is finite exactly when ‖∇f‖ is (and needs no root).
-        finite = (loss - loss) + (squared_gradient - squared_gradient) == 0
-        reportable = finite & (jnp.maximum(jnp.abs(x), jnp.abs(y)) <= BOUND)
-        first_bad = jnp.where((c.first_bad < 0) & ~reportable, t, c.first_bad)
+        unreportable = _nan_unless_reportable(x, y, loss, squared_gradient)
         plateau, lr = c.plateau, base_rate
         if modified:
             # f(θ_t) is known before update t: count it first, so ε_t is reduced once p steps brought no new best.
@@ -114,28 +119,66 @@ def _single_run_fns(spec: OptimizerSpec, surface_name: str, modified: bool):
         extra = {"hessian": jnp.array(jax.hessian(f)(point))} if spec.needs_hessian else {}
         delta, opt_state = spec.factory(**hyper).update(g, c.opt_state, c.theta, **extra)
         theta = (x + delta[0], y + delta[1])
-        return Carry(theta, opt_state, plateau, first_bad), StepOutput(jnp.stack(c.theta), loss, grad_norm, lr)
+        return Carry(theta, opt_state, plateau), StepOutput(jnp.stack(c.theta), loss + unreportable, grad_norm, lr)
 
     return init, step
 
 
-def _batched_noise(noise: modifiers.NoiseArrays, t0: jax.Array, length: int) -> jax.Array:
-    """(length, R, 2) noise σξ_t for every run."""
-    per_run = jax.vmap(lambda n: modifiers.noise_sequence(n, t0, length, (2,)))(noise)
-    return jnp.swapaxes(per_run, 0, 1)
+def _nan_unless_reportable(x, y, loss, squared_gradient):
+    """u_t of the module docstring: 0 if θ_t = (x, y) can be reported, NaN if it cannot.
+
+    ``0·v`` is 0 for a finite ``v`` and NaN otherwise (XLA does not fold it away); ‖∇f‖² is finite
+    exactly when ‖∇f‖ is. A NaN coordinate fails the bound test (a comparison with NaN is false).
+    """
+    inside = jnp.maximum(jnp.abs(x), jnp.abs(y)) <= BOUND
+    return 0.0 * loss + 0.0 * squared_gradient + jnp.where(inside, 0.0, jnp.nan)
 
 
-def _batched_rates(inputs: RunInputs, t0: jax.Array, length: int) -> jax.Array:
-    """(length, R) scheduled rates ε_t before any plateau reduction; constant runs skip the formulas."""
+def _counter_axes(carry: Carry) -> Carry:
+    """vmap axes of a batched carry: 0, except ``None`` for step counters (optax's ``count`` fields),
+    which every run of a batch advances together."""
+    return jax.tree_util.tree_map_with_path(lambda path, _: None if _is_counter(path) else 0, carry)
+
+
+def _share_counters(carry: Carry) -> Carry:
+    """A carry batched by ``vmap`` with its (equal) step counters reduced to one value."""
+    return jax.tree_util.tree_map_with_path(lambda path, x: x[0] if _is_counter(path) else x, carry)
+
+
+def _is_counter(path) -> bool:
+    return isinstance(path[-1], jax.tree_util.GetAttrKey) and path[-1].name == "count"
+
+
+def input_axes(inputs: RunInputs, per_run: tuple[str, ...] | None) -> RunInputs | int:
+    """vmap axes of the inputs: every input per run (``per_run is None``), or only the hyperparameters
+    named in ``per_run``, everything else (other hyperparameters, schedule, clipping, noise) shared."""
+    if per_run is None:
+        return 0
+    return RunInputs({k: 0 if k in per_run else None for k in inputs.hyper}, None, None, None)
+
+
+def _noise(noise: modifiers.NoiseArrays, per_run: bool, t0: jax.Array, length: int) -> jax.Array:
+    """Noise σξ_t of a chunk: (length, R, 2) for per-run noise, (length, 2) for the batch's one noise."""
+    if not per_run:
+        return modifiers.noise_sequence(noise, t0, length, (2,))
+    per_run_noise = jax.vmap(lambda n: modifiers.noise_sequence(n, t0, length, (2,)))(noise)
+    return jnp.swapaxes(per_run_noise, 0, 1)
+
+
+def _rates(inputs: RunInputs, axes, t0: jax.Array, length: int) -> jax.Array:
+    """Scheduled rates ε_t of a chunk before any plateau reduction: (length, R), or (length,) when the
+    rate and the schedule are shared by the batch. Constant schedules skip the formulas."""
     lr0 = inputs.hyper["learning_rate"]
-
-    def scheduled(_):
-        t = t0 + jnp.arange(length)
-        rate = jax.vmap(jax.vmap(schedules.scheduled_rate, in_axes=(None, 0, 0)), in_axes=(0, None, None))
-        return rate(t, lr0, inputs.schedule)
-
+    lr_axis, schedule_axis = (0, 0) if axes == 0 else (axes.hyper["learning_rate"], axes.schedule)
+    over_time = jax.vmap(schedules.scheduled_rate, in_axes=(0, None, None))
+    if lr_axis is None and schedule_axis is None:
+        rate = over_time
+    else:
+        rate = jax.vmap(over_time, in_axes=(None, lr_axis, schedule_axis), out_axes=1)
+    t = t0 + jnp.arange(length)
+    shape = jax.eval_shape(rate, t, lr0, inputs.schedule).shape
     constant = jnp.all(inputs.schedule.kind == schedules.SCHEDULE_KINDS.index("constant"))
-    return jax.lax.cond(constant, lambda _: jnp.broadcast_to(lr0, (length, lr0.shape[0])), scheduled, None)
+    return jax.lax.cond(constant, lambda: jnp.broadcast_to(lr0, shape), lambda: rate(t, lr0, inputs.schedule))
 
 
 def _is_plain(inputs: RunInputs) -> jax.Array:
@@ -144,13 +187,13 @@ def _is_plain(inputs: RunInputs) -> jax.Array:
     return jnp.all(inputs.schedule.kind == constant) & jnp.all(inputs.noise.sigma == 0) & jnp.all(inputs.clip.mode == 0)
 
 
-def compiled(optimizer: str, surface: str, length: int, lean: bool = False):
-    """The cached :func:`_compiled` functions (one cache key however ``lean`` is passed)."""
-    return _compiled(optimizer, surface, length, bool(lean))
+def compiled(optimizer: str, surface: str, length: int, lean: bool = False, per_run: tuple[str, ...] | None = None):
+    """The cached :func:`_compiled` functions (``per_run``: see :func:`input_axes`)."""
+    return _compiled(optimizer, surface, length, bool(lean), None if per_run is None else tuple(sorted(per_run)))
 
 
 @functools.cache
-def _compiled(optimizer: str, surface: str, length: int, lean: bool):
+def _compiled(optimizer: str, surface: str, length: int, lean: bool, per_run: tuple[str, ...] | None):
     """Jitted ``(first, more)`` over a batch of runs: ``first(θ₀, inputs, sp)`` and ``more(carry, t0, inputs, sp)``.
 
     Both return ``(carry, StepOutput)`` for ``length`` steps. The scan runs over time with the whole
@@ -158,11 +201,12 @@ def _compiled(optimizer: str, surface: str, length: int, lean: bool):
     into one function and a ``cond`` picks one per chunk: the plain loop (constant rate, no noise, no
     clipping) and the loop with schedules, noise and clipping — so a user toggling those never waits
     for a compilation, and the plain case pays nothing for them. ``lean`` records only θ_t and f(θ_t).
+    ``inputs`` holds per-run (R,) arrays where :func:`input_axes` says so and single values elsewhere.
     """
     spec = OPTIMIZERS[optimizer]
     init, plain_step = _single_run_fns(spec, surface, modified=False)
     _, modified_step = _single_run_fns(spec, surface, modified=True)
-    axes = StepOutput(1, 0, None if lean else 0, None if lean else 0)
+    out_axes = StepOutput(1, 0, None if lean else 0, None if lean else 0)
 
     def record(out: StepOutput) -> StepOutput:
         return StepOutput(out.theta, out.loss, None, None) if lean else out
@@ -172,25 +216,38 @@ def _compiled(optimizer: str, surface: str, length: int, lean: bool):
             c, out = plain_step(c, ((0.0, 0.0), run_inputs.hyper["learning_rate"]), run_inputs, sp, t)
             return c, record(out._replace(learning_rate=None))  # ε_t = ε₀: not recorded step by step
 
-        batched = jax.vmap(step, in_axes=(0, 0, None), out_axes=(0, axes._replace(learning_rate=None)))
+        carry_axes = _counter_axes(carry)
+        batched = jax.vmap(
+            step,
+            in_axes=(carry_axes, input_axes(inputs, per_run), None),
+            out_axes=(carry_axes, out_axes._replace(learning_rate=None)),
+        )
         carry, out = jax.lax.scan(lambda c, t: batched(c, inputs, t), carry, t0 + jnp.arange(length))
+        if lean:
+            return carry, out
         lr0 = inputs.hyper["learning_rate"]
-        return carry, out._replace(learning_rate=None if lean else jnp.broadcast_to(lr0, (length, lr0.shape[0])))
+        return carry, out._replace(learning_rate=jnp.broadcast_to(lr0, (length, carry.theta[0].shape[0])))
 
     def modified(carry, inputs, sp, t0):
         def step(c, xs, run_inputs, t):
             c, out = modified_step(c, xs, run_inputs, sp, t)
             return c, record(out)
 
-        batched = jax.vmap(step, in_axes=(0, 0, 0, None), out_axes=(0, axes))
-        xs = (_batched_noise(inputs.noise, t0, length), _batched_rates(inputs, t0, length), t0 + jnp.arange(length))
+        axes = input_axes(inputs, per_run)
+        noise = _noise(inputs.noise, per_run is None, t0, length)
+        rates = _rates(inputs, axes, t0, length)
+        xs_axes = (0 if per_run is None else None, 0 if rates.ndim == 2 else None)
+        carry_axes = _counter_axes(carry)
+        batched = jax.vmap(step, in_axes=(carry_axes, xs_axes, axes, None), out_axes=(carry_axes, out_axes))
+        xs = (noise, rates, t0 + jnp.arange(length))
         return jax.lax.scan(lambda c, x: batched(c, x[:2], inputs, x[2]), carry, xs)
 
     def more(carry, t0, inputs, sp):
         return jax.lax.cond(_is_plain(inputs), plain, modified, carry, inputs, sp, t0)
 
     def first(theta0, inputs, sp):
-        return more(jax.vmap(init)(theta0, inputs), jnp.int32(0), inputs, sp)
+        carry = jax.vmap(init, in_axes=(0, input_axes(inputs, per_run)))(theta0, inputs)
+        return more(_share_counters(carry), jnp.int32(0), inputs, sp)
 
     return jax.jit(first, compiler_options=COMPILER_OPTIONS), jax.jit(more, compiler_options=COMPILER_OPTIONS)
 

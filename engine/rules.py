@@ -229,12 +229,16 @@ def adam(
         count = state.count + 1
         correction1 = _bias_correction(b1, count)
         correction2 = _bias_correction(b2, count)
+        # Divisions are the costly part of a batched step: 1/(1−ρ₂ᵗ) and ε/(1−ρ₁ᵗ) are taken once per run
+        # (once per batch when the runs share ρ), leaving one division per coordinate.
+        inverse_correction2 = 1.0 / correction2
         if nesterov:
             ahead = _bias_correction(b1, count + 1)
             mu_hat = jax.tree.map(lambda m, g: b1 * m / ahead + (1.0 - b1) * g / correction1, mu, updates)
+            rate = learning_rate
         else:
-            mu_hat = jax.tree.map(lambda m: m / correction1, mu)
-        step = jax.tree.map(lambda m, v: -learning_rate * m / (jnp.sqrt(v / correction2) + eps), mu_hat, nu)
+            mu_hat, rate = mu, learning_rate / correction1
+        step = jax.tree.map(lambda m, v: -rate * m / (jnp.sqrt(v * inverse_correction2) + eps), mu_hat, nu)
         return step, optax.ScaleByAdamState(count=count, mu=mu, nu=nu)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -19,7 +19,7 @@ import jax
 import numpy as np
 
 from engine import modifiers, schedules
-from engine.batched_loop import BOUND, Carry, RunInputs, StepOutput, chunk_length, compiled
+from engine.batched_loop import BOUND, RunInputs, StepOutput, chunk_length, compiled
 from engine.optimizers import OPTIMIZERS
 from engine.surfaces import SURFACES
 
@@ -58,12 +58,18 @@ class RunResult:
         return "ok" if self.diverged_at is None else "diverged"
 
 
+# Batches of simulate() hold at least one AVX vector of runs: every run then goes through the same vector
+# code (with 2 runs, XLA:CPU's code for the two lanes can differ in the last bit, and two identical runs
+# must give identical paths), and 1 to 8 runs of one optimizer share one compiled function.
+MIN_BATCH = 8
+
+
 def _padded_size(n: int) -> int:
-    return 1 << (n - 1).bit_length()
+    return max(MIN_BATCH, 1 << (n - 1).bit_length())
 
 
 def _stack_inputs(configs: list[RunConfig], noise: dict | None) -> RunInputs:
-    """The runs' inputs stacked over a batch padded to a power of two, as NumPy arrays."""
+    """The runs' inputs stacked over a batch padded to a power of two (at least :data:`MIN_BATCH`), as NumPy arrays."""
     spec = OPTIMIZERS[configs[0].optimizer]
     rows = [
         RunInputs(
@@ -89,31 +95,33 @@ def _device_inputs(keys: tuple[str, ...], noise_key: str) -> RunInputs:
     return jax.device_put(_stack_inputs(configs, json.loads(noise_key)))
 
 
-def _run_chunks(optimizer, surface, sp, starts, inputs, evaluations, lean=False):
-    """All chunks of one optimizer kind, dispatched asynchronously: the last carry and each chunk's output."""
+def _run_chunks(optimizer, surface, sp, starts, inputs, evaluations, lean=False, per_run=None):
+    """All chunks of one optimizer kind, dispatched asynchronously: each chunk's output."""
     length = chunk_length(evaluations)
-    first, more = compiled(optimizer, surface, length, lean)
+    first, more = compiled(optimizer, surface, length, lean, per_run)
     carry, out = first(starts, inputs, sp)
     outs = [out]
     for k in range(1, -(-evaluations // length)):
         carry, out = more(carry, np.int32(k * length), inputs, sp)
         outs.append(out)
-    return carry, outs
+    return outs
 
 
-def _gather(carry: Carry, outs: list[StepOutput], evaluations: int) -> tuple[StepOutput, np.ndarray, np.ndarray]:
+def _gather(outs: list[StepOutput], evaluations: int) -> tuple[StepOutput, np.ndarray, np.ndarray]:
     """Chunks joined over time as NumPy, plus per run the divergence step (−1: none) and reason index.
 
-    A bad point at or after ``evaluations`` (in the padding of the last chunk) belongs to no reported step.
+    The compiled loop records a NaN loss at every unreportable point (:mod:`engine.batched_loop`); a
+    run diverged at its first one. A bad point at or after ``evaluations`` (in the padding of the last
+    chunk) belongs to no reported step.
     """
     if len(outs) == 1:
         out = jax.tree.map(lambda x: np.asarray(x)[:evaluations], outs[0])
     else:
         out = jax.tree.map(lambda *xs: np.concatenate([np.asarray(x) for x in xs])[:evaluations], *outs)
-    diverged_at = np.asarray(carry.first_bad).astype(np.int64)
-    diverged_at[diverged_at >= evaluations] = -1
+    diverged_at = np.full(out.loss.shape[1], -1, np.int64)
     reason = np.zeros_like(diverged_at)
-    runs = np.flatnonzero(diverged_at >= 0)
+    runs = np.flatnonzero(~np.isfinite(out.loss).all(axis=0))
+    diverged_at[runs] = np.argmax(~np.isfinite(out.loss[:, runs]), axis=0)
     point = out.theta[diverged_at[runs], :, runs]  # (n, 2): the first unreportable point of each diverged run
     beyond = np.all(np.isfinite(point), axis=1) & np.any(np.abs(point) > BOUND, axis=1)
     reason[runs] = np.where(beyond, 2, 1)
@@ -145,7 +153,7 @@ def simulate(
         launched[optimizer] = _run_chunks(optimizer, surface, sp, starts, inputs, steps + 1)
     results: list[RunResult | None] = [None] * len(runs)
     for optimizer, idx in groups.items():
-        out, diverged_at, reason = _gather(*launched[optimizer], steps + 1)
+        out, diverged_at, reason = _gather(launched[optimizer], steps + 1)
         for row, i in enumerate(idx):
             k = int(diverged_at[row])
             n = steps + 1 if k < 0 else k
@@ -187,13 +195,15 @@ def sweep(
     beyond ±1e6) raises ``ValueError``. R should be a power of two to reuse one compiled function.
     """
     starts = np.asarray(starts, np.float32)
-    base = _stack_inputs([config], noise)
-    tiled = jax.tree.map(lambda x: np.repeat(x[:1], len(starts), axis=0), base)
+    shared = jax.tree.map(lambda x: x[0], _stack_inputs([config], noise))
     values = {k: np.asarray(v, np.float32) for k, v in (hyper or {}).items()}
-    inputs = tiled._replace(hyper={**tiled.hyper, **values})
+    unknown = sorted(set(values) - set(shared.hyper))
+    if unknown:
+        raise ValueError(f"{config.optimizer} has no hyperparameter {unknown[0]!r}; it has {sorted(shared.hyper)}")
+    inputs = shared._replace(hyper={**shared.hyper, **values})
     sp = SURFACES[surface].param_vector(surface_params)
-    carry, outs = _run_chunks(config.optimizer, surface, sp, starts, inputs, steps + 1, lean=True)
-    out, diverged_at, reason = _gather(carry, outs, steps + 1)
+    outs = _run_chunks(config.optimizer, surface, sp, starts, inputs, steps + 1, lean=True, per_run=tuple(values))
+    out, diverged_at, reason = _gather(outs, steps + 1)
     unusable = np.flatnonzero(diverged_at == 0)
     if unusable.size:
         x, y = starts[unusable[0]]

@@ -212,6 +212,66 @@ def test_divergence_in_a_later_chunk_is_reported_at_its_absolute_step(clip):
     np.testing.assert_array_equal(swept.output.theta[1159:, :, 0], np.repeat(result.points[-1:], 342, axis=0))
 
 
+def test_a_gradient_too_large_to_report_is_a_divergence():
+    """At (1e6, 0) Rosenbrock's loss (1e26) is finite and the point inside the region, but ‖∇f‖² overflows."""
+    result = simulate("rosenbrock", None, (1e6, 0.0), [RunConfig("sgd", {"learning_rate": 1e-3})], 5)[0]
+    assert (result.diverged_at, result.reason) == (0, DIVERGENCE_REASONS[1])
+    with pytest.raises(ValueError, match="cannot be evaluated on rosenbrock"):
+        sweep(
+            "rosenbrock", None, np.array([[1e6, 0.0]], np.float32), RunConfig("sgd", {"learning_rate": 1e-3}), None, 5
+        )
+
+
+def test_sweep_with_shared_hyperparameters_matches_single_runs():
+    """A sweep over starts passes Adam's hyperparameters once for the batch (one bias correction per step)."""
+    starts = np.array([[-1.6, 1.2], [0.0, 1.0], [1.5, -1.0], [-0.5, 0.5]], np.float32)
+    config = RunConfig("adam", {**ADAM, "learning_rate": 0.05})
+    result = sweep("quadratic", QUAD_PARAMS, starts, config, None, 200)
+    assert list(result.diverged_at) == [-1] * 4
+    for r, start in enumerate(starts):
+        alone = simulate("quadratic", QUAD_PARAMS, start, [config], 200)[0]
+        np.testing.assert_allclose(result.output.theta[:, :, r], alone.points, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(result.output.loss[:, r], alone.loss, rtol=1e-5, atol=1e-6)
+
+
+def test_sweep_with_per_run_rates_and_decay_and_a_shared_schedule_noise_and_clip_matches_single_runs():
+    """Swept values vary per run while the schedule, clipping and noise enter once for the whole batch."""
+    rates = np.array([0.01, 0.03, 0.1, 0.3], np.float32)
+    b1 = np.array([0.0, 0.5, 0.9, 0.99], np.float32)
+    schedule = {"name": "step", "every": 20, "factor": 0.5}
+    clip = {"mode": "norm", "threshold": 5.0}
+    noise = {"sigma": 0.5, "seed": 7}
+    config = RunConfig("adam", ADAM, schedule=schedule, clip=clip)
+    start = np.array([[-1.6, 1.2]] * 4, np.float32)
+    result = sweep("quadratic", QUAD_PARAMS, start, config, {"learning_rate": rates, "b1": b1}, 100, noise)
+    for r in range(4):
+        hp = {**ADAM, "learning_rate": float(rates[r]), "b1": float(b1[r])}
+        alone = simulate("quadratic", QUAD_PARAMS, START, [RunConfig("adam", hp, schedule, clip)], 100, noise)[0]
+        assert alone.status == "ok" and result.diverged_at[r] == -1
+        np.testing.assert_allclose(result.output.theta[:, :, r], alone.points, rtol=1e-5, atol=1e-6)
+
+
+def test_sweep_refuses_an_unknown_hyperparameter():
+    with pytest.raises(ValueError, match="sgd has no hyperparameter 'momentum'"):
+        sweep(
+            "quadratic",
+            None,
+            np.zeros((2, 2), np.float32),
+            RunConfig("sgd", {"learning_rate": 0.1}),
+            {"momentum": np.zeros(2, np.float32)},
+            5,
+        )
+
+
+def test_one_to_eight_runs_of_an_optimizer_share_one_compiled_function():
+    """Adding a second or third Adam run on the page does not wait for a compilation."""
+    simulate("quadratic", QUAD_PARAMS, START, [RunConfig("adam", ADAM)], 50)
+    with CompileCounter() as counter:
+        for n in (2, 3, 8):
+            simulate("quadratic", QUAD_PARAMS, START, [RunConfig("adam", ADAM)] * n, 50)
+    assert counter.count == 0
+
+
 def test_sweep_refuses_starts_that_cannot_be_evaluated():
     starts = np.array([[1e6, 1e6], [1.0, 1.0]], np.float32)  # Beale overflows at the first start
     with pytest.raises(ValueError, match=r"1 start point\(s\) cannot be evaluated on beale.*\(1e\+06, 1e\+06\)"):
