@@ -66,7 +66,8 @@ class Carry(NamedTuple):
 
 
 class StepOutput(NamedTuple):
-    """Per step ``t``: the point θ_t, f(θ_t), ‖∇f(θ_t)‖ and the rate ε_t of the update from θ_t.
+    """Per step ``t``: the point θ_t, f(θ_t) (NaN where θ_t cannot be reported), ‖∇f(θ_t)‖ and the rate
+    ε_t of the update from θ_t.
 
     Batched chunks are time-major and coordinate-major: ``theta`` is (length, 2, R), the others
     (length, R). A lean chunk has no ``grad_norm`` and ``learning_rate`` (``None``).
@@ -76,6 +77,16 @@ class StepOutput(NamedTuple):
     loss: jax.Array
     grad_norm: jax.Array | None
     learning_rate: jax.Array | None
+
+
+class Chunk(NamedTuple):
+    """What a compiled call returns: the carry for the next chunk, the record of its steps, and per run
+    the sum of its recorded losses, which is non-finite when any of them is (or when the sum overflows):
+    the runner looks for a divergence only in those runs, without reading the whole record."""
+
+    carry: Carry
+    output: StepOutput
+    loss_total: jax.Array  # (R,)
 
 
 def _single_run_fns(spec: OptimizerSpec, surface_name: str, modified: bool):
@@ -196,7 +207,7 @@ def compiled(optimizer: str, surface: str, length: int, lean: bool = False, per_
 def _compiled(optimizer: str, surface: str, length: int, lean: bool, per_run: tuple[str, ...] | None):
     """Jitted ``(first, more)`` over a batch of runs: ``first(θ₀, inputs, sp)`` and ``more(carry, t0, inputs, sp)``.
 
-    Both return ``(carry, StepOutput)`` for ``length`` steps. The scan runs over time with the whole
+    Both return a :class:`Chunk` of ``length`` steps. The scan runs over time with the whole
     batch in its carry, so outputs come out time-major without a transpose. Two loops are compiled
     into one function and a ``cond`` picks one per chunk: the plain loop (constant rate, no noise, no
     clipping) and the loop with schedules, noise and clipping — so a user toggling those never waits
@@ -243,7 +254,8 @@ def _compiled(optimizer: str, surface: str, length: int, lean: bool, per_run: tu
         return jax.lax.scan(lambda c, x: batched(c, x[:2], inputs, x[2]), carry, xs)
 
     def more(carry, t0, inputs, sp):
-        return jax.lax.cond(_is_plain(inputs), plain, modified, carry, inputs, sp, t0)
+        carry, out = jax.lax.cond(_is_plain(inputs), plain, modified, carry, inputs, sp, t0)
+        return Chunk(carry, out, jnp.sum(out.loss, axis=0))
 
     def first(theta0, inputs, sp):
         carry = jax.vmap(init, in_axes=(0, input_axes(inputs, per_run)))(theta0, inputs)

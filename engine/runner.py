@@ -19,7 +19,7 @@ import jax
 import numpy as np
 
 from engine import modifiers, schedules
-from engine.batched_loop import BOUND, RunInputs, StepOutput, chunk_length, compiled
+from engine.batched_loop import BOUND, Chunk, RunInputs, StepOutput, chunk_length, compiled
 from engine.optimizers import OPTIMIZERS
 from engine.surfaces import SURFACES
 
@@ -95,33 +95,42 @@ def _device_inputs(keys: tuple[str, ...], noise_key: str) -> RunInputs:
     return jax.device_put(_stack_inputs(configs, json.loads(noise_key)))
 
 
-def _run_chunks(optimizer, surface, sp, starts, inputs, evaluations, lean=False, per_run=None):
-    """All chunks of one optimizer kind, dispatched asynchronously: each chunk's output."""
+@functools.lru_cache(maxsize=64)
+def _shared_inputs(key: str, noise_key: str) -> RunInputs:
+    """One run's inputs, unstacked and on the device: what a sweep passes once for its whole batch."""
+    config = RunConfig(*json.loads(key))
+    return jax.device_put(jax.tree.map(lambda x: x[0], _stack_inputs([config], json.loads(noise_key))))
+
+
+def _run_chunks(optimizer, surface, sp, starts, inputs, evaluations, lean=False, per_run=None) -> list[Chunk]:
+    """All chunks of one optimizer kind, dispatched asynchronously."""
     length = chunk_length(evaluations)
     first, more = compiled(optimizer, surface, length, lean, per_run)
-    carry, out = first(starts, inputs, sp)
-    outs = [out]
+    chunks = [first(starts, inputs, sp)]
     for k in range(1, -(-evaluations // length)):
-        carry, out = more(carry, np.int32(k * length), inputs, sp)
-        outs.append(out)
-    return outs
+        chunks.append(more(chunks[-1].carry, np.int32(k * length), inputs, sp))
+    return chunks
 
 
-def _gather(outs: list[StepOutput], evaluations: int) -> tuple[StepOutput, np.ndarray, np.ndarray]:
+def _gather(chunks: list[Chunk], evaluations: int) -> tuple[StepOutput, np.ndarray, np.ndarray]:
     """Chunks joined over time as NumPy, plus per run the divergence step (−1: none) and reason index.
 
     The compiled loop records a NaN loss at every unreportable point (:mod:`engine.batched_loop`); a
-    run diverged at its first one. A bad point at or after ``evaluations`` (in the padding of the last
-    chunk) belongs to no reported step.
+    run diverged at its first one. Only runs with a non-finite loss total are searched. A bad point at
+    or after ``evaluations`` (in the padding of the last chunk) belongs to no reported step.
     """
-    if len(outs) == 1:
-        out = jax.tree.map(lambda x: np.asarray(x)[:evaluations], outs[0])
+    if len(chunks) == 1:
+        out = jax.tree.map(lambda x: np.asarray(x)[:evaluations], chunks[0].output)
     else:
+        outs = [c.output for c in chunks]
         out = jax.tree.map(lambda *xs: np.concatenate([np.asarray(x) for x in xs])[:evaluations], *outs)
     diverged_at = np.full(out.loss.shape[1], -1, np.int64)
     reason = np.zeros_like(diverged_at)
-    runs = np.flatnonzero(~np.isfinite(out.loss).all(axis=0))
-    diverged_at[runs] = np.argmax(~np.isfinite(out.loss[:, runs]), axis=0)
+    suspects = np.flatnonzero(~np.all([np.isfinite(np.asarray(c.loss_total)) for c in chunks], axis=0))
+    bad = ~np.isfinite(out.loss[:, suspects])
+    found = bad.any(axis=0)
+    runs = suspects[found]
+    diverged_at[runs] = bad.argmax(axis=0)[found]
     point = out.theta[diverged_at[runs], :, runs]  # (n, 2): the first unreportable point of each diverged run
     beyond = np.all(np.isfinite(point), axis=1) & np.any(np.abs(point) > BOUND, axis=1)
     reason[runs] = np.where(beyond, 2, 1)
@@ -195,7 +204,7 @@ def sweep(
     beyond ±1e6) raises ``ValueError``. R should be a power of two to reuse one compiled function.
     """
     starts = np.asarray(starts, np.float32)
-    shared = jax.tree.map(lambda x: x[0], _stack_inputs([config], noise))
+    shared = _shared_inputs(_config_key(config), json.dumps(noise, sort_keys=True))
     values = {k: np.asarray(v, np.float32) for k, v in (hyper or {}).items()}
     unknown = sorted(set(values) - set(shared.hyper))
     if unknown:
