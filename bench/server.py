@@ -32,4 +32,6 @@ def serve(app, port: int | None = None):
         yield f"127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        # The app may still be finishing its start-up warm-up (an XLA compile of several seconds, which must not
+        # be cut short by the interpreter exiting): wait for it.
+        thread.join(timeout=120)
