@@ -25,8 +25,8 @@ carries on with whatever values it has.
 Speed (4096 runs × 500 steps is a benchmark): XLA:CPU runs one kernel per fused group of the loop
 body, and each value that leaves the body (a carry or an output) closes a group. So the step keeps
 few such values: the point is an ``(x, y)`` pair of batched scalars (elementwise ops, no length-2
-reductions), step counters and shared inputs are not batched (an optimizer's bias correction is then
-one scalar per step), divergence adds nothing to the carry (above), the plain case (constant rate, no
+reductions), step counters and shared inputs are not batched (with ρ shared by a sweep, Adam's bias
+correction is one scalar per step), divergence adds nothing to the carry (above), the plain case (constant rate, no
 noise, no clipping) has its own loop, and a large sweep records only points and losses.
 """
 
@@ -82,7 +82,7 @@ class StepOutput(NamedTuple):
 class Chunk(NamedTuple):
     """What a compiled call returns: the carry for the next chunk, the record of its steps, and per run
     the sum of its recorded losses, which is non-finite when any of them is (or when the sum overflows):
-    the runner looks for a divergence only in those runs, without reading the whole record."""
+    the runner searches only those runs for their first non-finite loss."""
 
     carry: Carry
     output: StepOutput
@@ -147,7 +147,8 @@ def _nan_unless_reportable(x, y, loss, squared_gradient):
 
 def _counter_axes(carry: Carry) -> Carry:
     """vmap axes of a batched carry: 0, except ``None`` for step counters (optax's ``count`` fields),
-    which every run of a batch advances together."""
+    which every run of a batch advances together. (Were a ``count`` ever to depend on a run's values,
+    vmap would refuse to trace the step rather than compute something wrong.)"""
     return jax.tree_util.tree_map_with_path(lambda path, _: None if _is_counter(path) else 0, carry)
 
 
@@ -160,27 +161,27 @@ def _is_counter(path) -> bool:
     return isinstance(path[-1], jax.tree_util.GetAttrKey) and path[-1].name == "count"
 
 
-def input_axes(inputs: RunInputs, per_run: tuple[str, ...] | None) -> RunInputs | int:
+def _input_axes(spec: OptimizerSpec, per_run: tuple[str, ...] | None) -> RunInputs | int:
     """vmap axes of the inputs: every input per run (``per_run is None``), or only the hyperparameters
     named in ``per_run``, everything else (other hyperparameters, schedule, clipping, noise) shared."""
     if per_run is None:
         return 0
-    return RunInputs({k: 0 if k in per_run else None for k in inputs.hyper}, None, None, None)
+    return RunInputs({h.name: 0 if h.name in per_run else None for h in spec.hyperparameters}, None, None, None)
 
 
-def _noise(noise: modifiers.NoiseArrays, per_run: bool, t0: jax.Array, length: int) -> jax.Array:
+def _noise(noise: modifiers.NoiseArrays, batched: bool, t0: jax.Array, length: int) -> jax.Array:
     """Noise σξ_t of a chunk: (length, R, 2) for per-run noise, (length, 2) for the batch's one noise."""
-    if not per_run:
+    if not batched:
         return modifiers.noise_sequence(noise, t0, length, (2,))
     per_run_noise = jax.vmap(lambda n: modifiers.noise_sequence(n, t0, length, (2,)))(noise)
     return jnp.swapaxes(per_run_noise, 0, 1)
 
 
-def _rates(inputs: RunInputs, axes, t0: jax.Array, length: int) -> jax.Array:
+def _rates(inputs: RunInputs, axes: RunInputs | int, t0: jax.Array, length: int) -> jax.Array:
     """Scheduled rates ε_t of a chunk before any plateau reduction: (length, R), or (length,) when the
     rate and the schedule are shared by the batch. Constant schedules skip the formulas."""
     lr0 = inputs.hyper["learning_rate"]
-    lr_axis, schedule_axis = (0, 0) if axes == 0 else (axes.hyper["learning_rate"], axes.schedule)
+    lr_axis, schedule_axis = (0, 0) if isinstance(axes, int) else (axes.hyper["learning_rate"], axes.schedule)
     over_time = jax.vmap(schedules.scheduled_rate, in_axes=(0, None, None))
     if lr_axis is None and schedule_axis is None:
         rate = over_time
@@ -199,7 +200,7 @@ def _is_plain(inputs: RunInputs) -> jax.Array:
 
 
 def compiled(optimizer: str, surface: str, length: int, lean: bool = False, per_run: tuple[str, ...] | None = None):
-    """The cached :func:`_compiled` functions (``per_run``: see :func:`input_axes`)."""
+    """The cached :func:`_compiled` functions (``per_run``: see :func:`_input_axes`)."""
     return _compiled(optimizer, surface, length, bool(lean), None if per_run is None else tuple(sorted(per_run)))
 
 
@@ -212,12 +213,13 @@ def _compiled(optimizer: str, surface: str, length: int, lean: bool, per_run: tu
     into one function and a ``cond`` picks one per chunk: the plain loop (constant rate, no noise, no
     clipping) and the loop with schedules, noise and clipping — so a user toggling those never waits
     for a compilation, and the plain case pays nothing for them. ``lean`` records only θ_t and f(θ_t).
-    ``inputs`` holds per-run (R,) arrays where :func:`input_axes` says so and single values elsewhere.
+    ``inputs`` holds per-run (R,) arrays where :func:`_input_axes` says so and single values elsewhere.
     """
     spec = OPTIMIZERS[optimizer]
     init, plain_step = _single_run_fns(spec, surface, modified=False)
     _, modified_step = _single_run_fns(spec, surface, modified=True)
     out_axes = StepOutput(1, 0, None if lean else 0, None if lean else 0)
+    input_axes = _input_axes(spec, per_run)
 
     def record(out: StepOutput) -> StepOutput:
         return StepOutput(out.theta, out.loss, None, None) if lean else out
@@ -230,7 +232,7 @@ def _compiled(optimizer: str, surface: str, length: int, lean: bool, per_run: tu
         carry_axes = _counter_axes(carry)
         batched = jax.vmap(
             step,
-            in_axes=(carry_axes, input_axes(inputs, per_run), None),
+            in_axes=(carry_axes, input_axes, None),
             out_axes=(carry_axes, out_axes._replace(learning_rate=None)),
         )
         carry, out = jax.lax.scan(lambda c, t: batched(c, inputs, t), carry, t0 + jnp.arange(length))
@@ -244,12 +246,11 @@ def _compiled(optimizer: str, surface: str, length: int, lean: bool, per_run: tu
             c, out = modified_step(c, xs, run_inputs, sp, t)
             return c, record(out)
 
-        axes = input_axes(inputs, per_run)
         noise = _noise(inputs.noise, per_run is None, t0, length)
-        rates = _rates(inputs, axes, t0, length)
+        rates = _rates(inputs, input_axes, t0, length)
         xs_axes = (0 if per_run is None else None, 0 if rates.ndim == 2 else None)
         carry_axes = _counter_axes(carry)
-        batched = jax.vmap(step, in_axes=(carry_axes, xs_axes, axes, None), out_axes=(carry_axes, out_axes))
+        batched = jax.vmap(step, in_axes=(carry_axes, xs_axes, input_axes, None), out_axes=(carry_axes, out_axes))
         xs = (noise, rates, t0 + jnp.arange(length))
         return jax.lax.scan(lambda c, x: batched(c, x[:2], inputs, x[2]), carry, xs)
 
@@ -258,7 +259,7 @@ def _compiled(optimizer: str, surface: str, length: int, lean: bool, per_run: tu
         return Chunk(carry, out, jnp.sum(out.loss, axis=0))
 
     def first(theta0, inputs, sp):
-        carry = jax.vmap(init, in_axes=(0, input_axes(inputs, per_run)))(theta0, inputs)
+        carry = jax.vmap(init, in_axes=(0, input_axes))(theta0, inputs)
         return more(_share_counters(carry), jnp.int32(0), inputs, sp)
 
     return jax.jit(first, compiler_options=COMPILER_OPTIONS), jax.jit(more, compiler_options=COMPILER_OPTIONS)

@@ -215,8 +215,11 @@ def adam(
         \Delta\theta = -\epsilon\,\frac{s/(1-\rho_1^t)}{\sqrt{r/(1-\rho_2^t)} + \delta}
 
     Nadam replaces ``s/(1−ρ₁ᵗ)`` by ``ρ₁ s/(1−ρ₁ᵗ⁺¹) + (1−ρ₁) g/(1−ρ₁ᵗ)`` (Dozat 2016, as optax).
-    Only the bias corrections are spelled differently (:func:`_bias_correction`);
-    ``tests/engine/test_optax_equivalence.py`` checks the iterates against ``optax.adam``/``optax.nadam``.
+    Only the arithmetic is arranged differently: the bias corrections without ``pow``
+    (:func:`_bias_correction`), and Adam's step as :math:`-\frac{\epsilon}{1-\rho_1^t}\,s \big/
+    \big(\sqrt{r\cdot(1-\rho_2^t)^{-1}} + \delta\big)`, which takes one division per coordinate
+    (divisions are the costly part of a batched step); ``tests/engine/test_optax_equivalence.py`` checks
+    the iterates against ``optax.adam``/``optax.nadam``.
     """
 
     def init_fn(params):
@@ -229,8 +232,8 @@ def adam(
         count = state.count + 1
         correction1 = _bias_correction(b1, count)
         correction2 = _bias_correction(b2, count)
-        # Divisions are the costly part of a batched step: 1/(1−ρ₂ᵗ) and ε/(1−ρ₁ᵗ) are taken once per run
-        # (once per batch when the runs share ρ), leaving one division per coordinate.
+        # learning_rate/(1−ρ₁ᵗ) and 1/(1−ρ₂ᵗ) are taken once per run (once per batch for runs that share the
+        # values), not once per coordinate.
         inverse_correction2 = 1.0 / correction2
         if nesterov:
             ahead = _bias_correction(b1, count + 1)

@@ -58,7 +58,7 @@ class RunResult:
         return "ok" if self.diverged_at is None else "diverged"
 
 
-# Batches of simulate() hold at least one AVX vector of runs: every run then goes through the same vector
+# Batches of simulate() hold at least one AVX vector of runs: up to 8 runs then go through the same vector
 # code (with 2 runs, XLA:CPU's code for the two lanes can differ in the last bit, and two identical runs
 # must give identical paths), and 1 to 8 runs of one optimizer share one compiled function.
 MIN_BATCH = 8
@@ -68,18 +68,20 @@ def _padded_size(n: int) -> int:
     return max(MIN_BATCH, 1 << (n - 1).bit_length())
 
 
+def _run_inputs(config: RunConfig, noise: dict | None) -> RunInputs:
+    """One run's inputs as NumPy values."""
+    names = [h.name for h in OPTIMIZERS[config.optimizer].hyperparameters]
+    return RunInputs(
+        hyper={name: np.float32(config.hyperparameters[name]) for name in names},
+        schedule=schedules.encode_schedule(config.schedule),
+        clip=modifiers.encode_clip(config.clip),
+        noise=modifiers.encode_noise(noise),
+    )
+
+
 def _stack_inputs(configs: list[RunConfig], noise: dict | None) -> RunInputs:
     """The runs' inputs stacked over a batch padded to a power of two (at least :data:`MIN_BATCH`), as NumPy arrays."""
-    spec = OPTIMIZERS[configs[0].optimizer]
-    rows = [
-        RunInputs(
-            hyper={h.name: np.float32(c.hyperparameters[h.name]) for h in spec.hyperparameters},
-            schedule=schedules.encode_schedule(c.schedule),
-            clip=modifiers.encode_clip(c.clip),
-            noise=modifiers.encode_noise(noise),
-        )
-        for c in configs
-    ]
+    rows = [_run_inputs(c, noise) for c in configs]
     rows += [rows[0]] * (_padded_size(len(rows)) - len(rows))
     return jax.tree.map(lambda *xs: np.stack(xs), *rows)
 
@@ -98,8 +100,7 @@ def _device_inputs(keys: tuple[str, ...], noise_key: str) -> RunInputs:
 @functools.lru_cache(maxsize=64)
 def _shared_inputs(key: str, noise_key: str) -> RunInputs:
     """One run's inputs, unstacked and on the device: what a sweep passes once for its whole batch."""
-    config = RunConfig(*json.loads(key))
-    return jax.device_put(jax.tree.map(lambda x: x[0], _stack_inputs([config], json.loads(noise_key))))
+    return jax.device_put(_run_inputs(RunConfig(*json.loads(key)), json.loads(noise_key)))
 
 
 def _run_chunks(optimizer, surface, sp, starts, inputs, evaluations, lean=False, per_run=None) -> list[Chunk]:
@@ -202,6 +203,10 @@ def sweep(
     and loss is kept; a diverged run's entries from its divergence step on repeat its last reportable
     ones, so every number is finite. A start that cannot be evaluated (non-finite loss or gradient, or
     beyond ±1e6) raises ``ValueError``. R should be a power of two to reuse one compiled function.
+
+    Values the sweep does not vary enter once for the whole batch, so XLA arranges the arithmetic a little
+    differently from :func:`simulate`: a column is the run ``simulate`` gives up to float32 rounding, and
+    on a path that amplifies rounding (near the edge of stability) the two can diverge at different steps.
     """
     starts = np.asarray(starts, np.float32)
     shared = _shared_inputs(_config_key(config), json.dumps(noise, sort_keys=True))

@@ -5,9 +5,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from engine.batched_loop import compiled
+from engine.batched_loop import Chunk, StepOutput, compiled
 from engine.optimizers import OPTIMIZERS
-from engine.runner import DIVERGENCE_REASONS, RunConfig, simulate, sweep
+from engine.runner import DIVERGENCE_REASONS, RunConfig, _gather, simulate, sweep
 from engine.surfaces import SURFACES
 
 QUAD_PARAMS = {"kappa": 10.0, "theta": 0.3}
@@ -43,7 +43,7 @@ def test_moving_sliders_never_recompiles():
     def run(hp=ADAM, start=START, params=QUAD_PARAMS, schedule=None, clip=None, noise=None):
         return simulate("quadratic", params, start, [RunConfig("adam", hp, schedule, clip)], 50, noise)[0]
 
-    run()  # warm-up: compiles the (adam, quadratic, 64 steps, 1 run) executable
+    run()  # warm-up: compiles the (adam, quadratic, 64 steps, 8 runs) executable
     first, _ = compiled("adam", "quadratic", 64)
     cache_size = first._cache_size() if hasattr(first, "_cache_size") else None
     variations = [
@@ -162,7 +162,7 @@ def test_divergence_after_the_requested_steps_is_not_reported():
 
 
 def test_sweep_over_rates_and_starts_matches_single_runs_and_holds_diverged_runs():
-    """A learning-rate × start sweep: each column is the run ``simulate`` gives; diverged runs hold still."""
+    """A learning-rate × start sweep: each column is the run ``simulate`` gives (to rounding); diverged runs hold."""
     rates = np.array([1e-4, 1e-3, 2e-3, 0.01, 0.02, 0.05, 1e-4, 1e-3], np.float32)
     starts = np.array([[-0.3, 0.2]] * 6 + [[1.5, -1.0], [0.5, 2.0]], np.float32)
     config = RunConfig("momentum", {"learning_rate": 1e-3, "momentum": 0.9})
@@ -212,14 +212,48 @@ def test_divergence_in_a_later_chunk_is_reported_at_its_absolute_step(clip):
     np.testing.assert_array_equal(swept.output.theta[1159:, :, 0], np.repeat(result.points[-1:], 342, axis=0))
 
 
-def test_a_gradient_too_large_to_report_is_a_divergence():
-    """At (1e6, 0) Rosenbrock's loss (1e26) is finite and the point inside the region, but ‖∇f‖² overflows."""
-    result = simulate("rosenbrock", None, (1e6, 0.0), [RunConfig("sgd", {"learning_rate": 1e-3})], 5)[0]
+@pytest.mark.parametrize("clip", [None, {"mode": "value", "threshold": 1.0}])
+def test_a_gradient_too_large_to_report_is_a_divergence(clip):
+    """At (1e6, 0) Rosenbrock's loss (1e26) is finite and the point inside the region, but ‖∇f‖² overflows
+    (plain loop, and the loop with clipping, where the clipped step itself would stay finite)."""
+    sgd = RunConfig("sgd", {"learning_rate": 1e-3}, clip=clip)
+    result = simulate("rosenbrock", None, (1e6, 0.0), [sgd], 5)[0]
     assert (result.diverged_at, result.reason) == (0, DIVERGENCE_REASONS[1])
     with pytest.raises(ValueError, match="cannot be evaluated on rosenbrock"):
-        sweep(
-            "rosenbrock", None, np.array([[1e6, 0.0]], np.float32), RunConfig("sgd", {"learning_rate": 1e-3}), None, 5
-        )
+        sweep("rosenbrock", None, np.array([[1e6, 0.0]], np.float32), sgd, None, 5)
+
+
+def test_a_run_that_leaves_the_region_and_comes_back_diverged_where_it_left():
+    """SGD on ½(x² + y²) with ε = 2, 4, 1.5 (piecewise): x flips sign, grows ×3 a step past 1e6, shrinks back.
+
+    It leaves the region at step 1023, the last step of the first 1024-step chunk, and is inside again later;
+    the divergence is where it left, in ``simulate`` and in ``sweep``.
+    """
+    schedule = {"name": "piecewise", "boundaries": [1010, 1025], "values": [2.0, 4.0, 1.5]}
+    sgd = RunConfig("sgd", {"learning_rate": 2.0}, schedule=schedule)
+    params = {"kappa": 1.0, "theta": 0.0}
+    result = simulate("quadratic", params, (1.0, 0.0), [sgd], 1500)[0]
+    assert (result.diverged_at, result.reason) == (1023, DIVERGENCE_REASONS[2])
+    assert np.all(np.abs(result.points) <= 1e6)
+    swept = sweep("quadratic", params, np.array([[1.0, 0.0], [0.0, 0.0]], np.float32), sgd, None, 1500)
+    assert list(swept.diverged_at) == [1023, -1] and list(swept.reason) == [2, 0]
+    np.testing.assert_array_equal(swept.output.theta[1023:, :, 0], np.repeat(result.points[-1:], 478, axis=0))
+
+
+def test_loss_totals_that_overflow_without_a_bad_loss_are_no_divergence():
+    """The runner searches runs whose loss total is non-finite; an overflowed total alone reports nothing."""
+    length, runs = 64, 3
+    loss = np.full((length, runs), 3e37, np.float32)  # finite losses whose sum overflows
+    loss[10, 1] = np.nan  # run 1: unreportable at step 10
+    loss[60, 2] = np.nan  # run 2: only in the padding past the 50 evaluations asked for
+    theta = np.zeros((length, 2, runs), np.float32)
+    theta[10, 0, 1] = 2e6
+    with np.errstate(over="ignore"):
+        total = loss.sum(axis=0)
+    assert not np.any(np.isfinite(total))
+    chunk = Chunk(None, StepOutput(theta, loss, None, None), total)
+    _, diverged_at, reason = _gather([chunk], 50)
+    assert list(diverged_at) == [-1, 10, -1] and list(reason) == [0, 2, 0]
 
 
 def test_sweep_with_shared_hyperparameters_matches_single_runs():
@@ -249,6 +283,18 @@ def test_sweep_with_per_run_rates_and_decay_and_a_shared_schedule_noise_and_clip
         alone = simulate("quadratic", QUAD_PARAMS, START, [RunConfig("adam", hp, schedule, clip)], 100, noise)[0]
         assert alone.status == "ok" and result.diverged_at[r] == -1
         np.testing.assert_allclose(result.output.theta[:, :, r], alone.points, rtol=1e-5, atol=1e-6)
+
+
+def test_a_sweep_compiles_nothing_when_values_it_shares_change():
+    starts = np.full((16, 2), 0.5, np.float32)
+    rates = {"learning_rate": np.linspace(0.01, 0.1, 16, dtype=np.float32)}
+    sweep("quadratic", None, starts, RunConfig("adam", ADAM), rates, 50)
+    changed = RunConfig("adam", {**ADAM, "b1": 0.5, "eps": 1e-3}, {"name": "step", "every": 5, "factor": 0.5},
+                        {"mode": "norm", "threshold": 1.0})  # fmt: skip
+    with CompileCounter() as counter:
+        sweep("quadratic", None, starts, changed, rates, 50, {"sigma": 0.3, "seed": 1})
+        sweep("quadratic", {"kappa": 3.0}, starts, RunConfig("adam", ADAM), rates, 60)
+    assert counter.count == 0
 
 
 def test_sweep_refuses_an_unknown_hyperparameter():
