@@ -58,14 +58,8 @@ class RunResult:
         return "ok" if self.diverged_at is None else "diverged"
 
 
-# Batches of simulate() hold at least one AVX vector of runs: up to 8 runs then go through the same vector
-# code (with 2 runs, XLA:CPU's code for the two lanes can differ in the last bit, and two identical runs
-# must give identical paths), and 1 to 8 runs of one optimizer share one compiled function.
-MIN_BATCH = 8
-
-
 def _padded_size(n: int) -> int:
-    return max(MIN_BATCH, 1 << (n - 1).bit_length())
+    return 1 << (n - 1).bit_length()
 
 
 def _run_inputs(config: RunConfig, noise: dict | None) -> RunInputs:
@@ -80,7 +74,7 @@ def _run_inputs(config: RunConfig, noise: dict | None) -> RunInputs:
 
 
 def _stack_inputs(configs: list[RunConfig], noise: dict | None) -> RunInputs:
-    """The runs' inputs stacked over a batch padded to a power of two (at least :data:`MIN_BATCH`), as NumPy arrays."""
+    """The runs' inputs stacked over a batch padded to a power of two, as NumPy arrays."""
     rows = [_run_inputs(c, noise) for c in configs]
     rows += [rows[0]] * (_padded_size(len(rows)) - len(rows))
     return jax.tree.map(lambda *xs: np.stack(xs), *rows)
@@ -149,26 +143,31 @@ def simulate(
     """Run every config for ``steps`` updates from ``start``; results in the order of ``runs``.
 
     ``steps + 1`` points are evaluated (θ₀ … θ_steps); the update computed after the last point is
-    discarded, so a divergence there does not count.
+    discarded, so a divergence there does not count. Identical configurations are computed once, so they
+    get identical results (XLA:CPU's code for different lanes of a batch can differ in the last bit).
     """
     sp = SURFACES[surface].param_vector(surface_params)
     start = np.asarray(start, np.float32)
-    groups: dict[str, list[int]] = {}
-    for i, run in enumerate(runs):
-        groups.setdefault(run.optimizer, []).append(i)
+    keys = [_config_key(run) for run in runs]
+    groups: dict[str, list[str]] = {}  # optimizer -> its distinct configurations, in order of first use
+    for run, key in zip(runs, keys, strict=True):
+        if key not in groups.setdefault(run.optimizer, []):
+            groups[run.optimizer].append(key)
     launched = {}
-    for optimizer, idx in groups.items():
-        inputs = _device_inputs(tuple(_config_key(runs[i]) for i in idx), json.dumps(noise, sort_keys=True))
+    for optimizer, group in groups.items():
+        inputs = _device_inputs(tuple(group), json.dumps(noise, sort_keys=True))
         starts = np.broadcast_to(start, (inputs.clip.mode.shape[0], 2)).copy()
         launched[optimizer] = _run_chunks(optimizer, surface, sp, starts, inputs, steps + 1)
-    results: list[RunResult | None] = [None] * len(runs)
-    for optimizer, idx in groups.items():
-        out, diverged_at, reason = _gather(launched[optimizer], steps + 1)
-        for row, i in enumerate(idx):
-            k = int(diverged_at[row])
-            n = steps + 1 if k < 0 else k
-            results[i] = RunResult(
-                config=runs[i],
+    gathered = {optimizer: _gather(chunks, steps + 1) for optimizer, chunks in launched.items()}
+    results = []
+    for run, key in zip(runs, keys, strict=True):
+        out, diverged_at, reason = gathered[run.optimizer]
+        row = groups[run.optimizer].index(key)
+        k = int(diverged_at[row])
+        n = steps + 1 if k < 0 else k
+        results.append(
+            RunResult(
+                config=run,
                 points=np.ascontiguousarray(out.theta[:n, :, row]),
                 loss=out.loss[:n, row],
                 grad_norm=out.grad_norm[:n, row],
@@ -176,6 +175,7 @@ def simulate(
                 diverged_at=None if k < 0 else k,
                 reason=DIVERGENCE_REASONS[int(reason[row])] if k >= 0 else "",
             )
+        )
     return results
 
 
