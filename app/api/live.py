@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import anyio
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
+from starlette.websockets import WebSocketDisconnected
 
 MAX_MESSAGE_BYTES = 64 * 1024
 
@@ -110,5 +111,7 @@ async def serve_session(websocket: WebSocket, session: LiveSession) -> None:
         try:
             await send({"type": "stopped"})
             await websocket.close()
-        except WebSocketDisconnect:
-            pass  # the client closed right after its stop: nothing left to tell it
+        except (WebSocketDisconnect, WebSocketDisconnected):
+            # The client closed right after its stop (or the connection broke while the last frame was being
+            # sent, which leaves the socket closed): nothing left to tell it.
+            pass

@@ -5,7 +5,9 @@ import json
 import socket
 import threading
 
+import anyio
 import pytest
+from starlette.websockets import WebSocketDisconnected
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -48,3 +50,31 @@ def test_two_hundred_abrupt_disconnects_mid_stream_leak_no_thread(live_server):
         while not isinstance(ws.recv(timeout=60), bytes):
             pass
     assert threading.active_count() <= baseline + 4
+
+
+class _ClosedAfterStop:
+    """A WebSocket whose client sends ``stop`` and whose connection is gone by the time the server answers."""
+
+    def __init__(self):
+        self.sent = []
+
+    async def accept(self):
+        pass
+
+    async def receive(self):
+        return {"type": "websocket.receive", "text": json.dumps({"type": "stop"})}
+
+    async def send_text(self, text):
+        raise WebSocketDisconnected('Cannot call "send" once a close message has been sent.')
+
+    async def close(self):
+        raise AssertionError("a closed socket is not closed again")
+
+
+def test_a_stop_whose_connection_is_already_gone_ends_the_session_quietly():
+    """Seen with 50 clients stopping at once: the transport failed while a frame was sent, then ``stopped``
+    could not be sent and the server logged a traceback."""
+    from app.api.live import serve_session
+    from app.services.surface_session import SurfaceSession
+
+    anyio.run(serve_session, _ClosedAfterStop(), SurfaceSession(max_ahead=3))
