@@ -12,6 +12,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -28,7 +29,10 @@ def server_process():
     port = free_port()
     env = {**os.environ, "DESCENTLAB_WARM_UP": "false"}
     command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # The server's log goes to a file: a pipe nobody reads until the end fills up (64 KiB) and then blocks
+    # the server's event loop on its next log line, which stalls every session at once.
+    log_file = tempfile.TemporaryFile(mode="w+")
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log_file, text=True)
     address = f"127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -43,7 +47,10 @@ def server_process():
         yield address
     finally:
         process.terminate()
-        _, log = process.communicate(timeout=30)
+        process.wait(timeout=30)
+        log_file.seek(0)
+        log = log_file.read()
+        log_file.close()
         if "Traceback" in log:
             print(f"server log:\n{log[-3000:]}")
 
