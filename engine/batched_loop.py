@@ -248,7 +248,7 @@ def _compiled(optimizer: str, surface: str, length: int, lean: bool, per_run: tu
 
         noise = _noise(inputs.noise, per_run is None, t0, length)
         rates = _rates(inputs, input_axes, t0, length)
-        xs_axes = (0 if per_run is None else None, 0 if rates.ndim == 2 else None)
+        xs_axes = (0 if noise.ndim == 3 else None, 0 if rates.ndim == 2 else None)  # per run, or one for the batch
         carry_axes = _counter_axes(carry)
         batched = jax.vmap(step, in_axes=(carry_axes, xs_axes, input_axes, None), out_axes=(carry_axes, out_axes))
         xs = (noise, rates, t0 + jnp.arange(length))

@@ -149,12 +149,12 @@ def simulate(
     sp = SURFACES[surface].param_vector(surface_params)
     start = np.asarray(start, np.float32)
     keys = [_config_key(run) for run in runs]
-    groups: dict[str, list[str]] = {}  # optimizer -> its distinct configurations, in order of first use
+    rows: dict[str, dict[str, int]] = {}  # optimizer -> its distinct configurations -> row in its batch
     for run, key in zip(runs, keys, strict=True):
-        if key not in groups.setdefault(run.optimizer, []):
-            groups[run.optimizer].append(key)
+        group = rows.setdefault(run.optimizer, {})
+        group.setdefault(key, len(group))
     launched = {}
-    for optimizer, group in groups.items():
+    for optimizer, group in rows.items():
         inputs = _device_inputs(tuple(group), json.dumps(noise, sort_keys=True))
         starts = np.broadcast_to(start, (inputs.clip.mode.shape[0], 2)).copy()
         launched[optimizer] = _run_chunks(optimizer, surface, sp, starts, inputs, steps + 1)
@@ -162,7 +162,7 @@ def simulate(
     results = []
     for run, key in zip(runs, keys, strict=True):
         out, diverged_at, reason = gathered[run.optimizer]
-        row = groups[run.optimizer].index(key)
+        row = rows[run.optimizer][key]
         k = int(diverged_at[row])
         n = steps + 1 if k < 0 else k
         results.append(
