@@ -17,6 +17,7 @@ from app.services.frames import decode_frame
 from app.settings import settings
 from bench.common import percentile
 from bench.server import serve
+from engine.runner import wait_for_warm_ups
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "nadam")
 SPEC = {
@@ -50,6 +51,7 @@ def main(updates: int = 200) -> dict:
         for i in range(20):  # warm-up: every compiled function is ready
             ws.send(json.dumps({"type": "update", "run": i % 8, "hyperparameters": {"learning_rate": 0.002}}))
             _receive_paths(ws)
+        wait_for_warm_ups()  # the loops with schedules, noise and clipping compile in the background
         jax.monitoring.register_event_duration_secs_listener(on_event)
         latencies = []
         for i in range(updates):

@@ -1,4 +1,4 @@
-r"""The compiled batched loop behind :mod:`engine.runner`: one jitted ``scan`` over time of a ``vmap`` over runs.
+r"""The compiled batched loop behind :mod:`engine.runner`: one jitted loop over time of a ``vmap`` over runs.
 
 Each step, for one run:
 
@@ -8,8 +8,9 @@ Each step, for one run:
 
 Every value a user can move enters as a float32/int32 array (no recompiles); what selects a compiled
 function is static: optimizer kind, surface, scan length (one of :data:`CHUNK_LENGTHS`), the batch size,
-``lean`` and which inputs vary from run to run (``per_run``: everything for the page's runs; only the
-swept hyperparameters for a sweep, the rest entering once for the whole batch).
+``lean``, which inputs vary from run to run (``per_run``: everything for the page's runs; only the
+swept hyperparameters for a sweep, the rest entering once for the whole batch) and ``plain``
+(:func:`is_plain`).
 
 A point θ_t that cannot be reported (non-finite point, loss or gradient, or :math:`|\theta_i| >`
 :data:`BOUND`) is marked without a test or a flag of its own: the recorded loss is
@@ -26,8 +27,10 @@ Speed (4096 runs × 500 steps is a benchmark): XLA:CPU runs one kernel per fused
 body, and each value that leaves the body (a carry or an output) closes a group. So the step keeps
 few such values: the point is an ``(x, y)`` pair of batched scalars (elementwise ops, no length-2
 reductions), step counters and shared inputs are not batched (with ρ shared by a sweep, Adam's bias
-correction is one scalar per step), divergence adds nothing to the carry (above), the plain case (constant rate, no
-noise, no clipping) has its own loop, and a large sweep records only points and losses.
+correction is one scalar per step), divergence adds nothing to the carry (above), the plain case
+(constant rate, no noise, no clipping) has its own loop, a large sweep records only points and losses,
+and a large record is written into recycled buffers rather than freshly zero-filled ones
+(:func:`_scan_into`, :mod:`engine.record_pool`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from engine import modifiers, schedules
 from engine.optimizers import OPTIMIZERS, OptimizerSpec
@@ -193,57 +197,60 @@ def _rates(inputs: RunInputs, axes: RunInputs | int, t0: jax.Array, length: int)
     return jax.lax.cond(constant, lambda: jnp.broadcast_to(lr0, shape), lambda: rate(t, lr0, inputs.schedule))
 
 
-def _is_plain(inputs: RunInputs) -> jax.Array:
-    """Whether every run of the batch has a constant rate and no noise or clipping."""
+def is_plain(inputs: RunInputs) -> bool:
+    """Whether every run of a batch (inputs as NumPy) has a constant rate and no noise or clipping."""
     constant = schedules.SCHEDULE_KINDS.index("constant")
-    return jnp.all(inputs.schedule.kind == constant) & jnp.all(inputs.noise.sigma == 0) & jnp.all(inputs.clip.mode == 0)
+    schedules_constant = np.all(inputs.schedule.kind == constant)
+    return bool(schedules_constant and np.all(inputs.noise.sigma == 0) and np.all(inputs.clip.mode == 0))
 
 
-def compiled(optimizer: str, surface: str, length: int, lean: bool = False, per_run: tuple[str, ...] | None = None):
-    """The cached :func:`_compiled` functions (``per_run``: see :func:`_input_axes`)."""
-    return _compiled(optimizer, surface, length, bool(lean), None if per_run is None else tuple(sorted(per_run)))
+def compiled(
+    optimizer: str,
+    surface: str,
+    length: int,
+    lean: bool = False,
+    per_run: tuple[str, ...] | None = None,
+    plain: bool = False,
+):
+    """The cached :func:`_compiled` functions (``per_run``: see :func:`_input_axes`; ``plain``: see
+    :func:`is_plain`)."""
+    per_run = None if per_run is None else tuple(sorted(per_run))
+    return _compiled(optimizer, surface, length, bool(lean), per_run, bool(plain))
 
 
 @functools.cache
-def _compiled(optimizer: str, surface: str, length: int, lean: bool, per_run: tuple[str, ...] | None):
-    """Jitted ``(first, more)`` over a batch of runs: ``first(θ₀, inputs, sp)`` and ``more(carry, t0, inputs, sp)``.
+def _compiled(optimizer: str, surface: str, length: int, lean: bool, per_run: tuple[str, ...] | None, plain: bool):
+    """Jitted ``(first, more)`` over a batch of runs: ``first(θ₀, inputs, sp, into)`` and
+    ``more(carry, t0, inputs, sp, into)``.
 
-    Both return a :class:`Chunk` of ``length`` steps. The scan runs over time with the whole
-    batch in its carry, so outputs come out time-major without a transpose. Two loops are compiled
-    into one function and a ``cond`` picks one per chunk: the plain loop (constant rate, no noise, no
-    clipping) and the loop with schedules, noise and clipping — so a user toggling those never waits
-    for a compilation, and the plain case pays nothing for them. ``lean`` records only θ_t and f(θ_t).
-    ``inputs`` holds per-run (R,) arrays where :func:`_input_axes` says so and single values elsewhere.
+    Both return a :class:`Chunk` of ``length`` steps, recorded time-major into the donated buffers
+    ``into`` (shapes: :func:`record_shapes`), or into new ones when ``into`` is ``None``. The loop runs
+    over time with the whole batch in its carry. A ``plain`` batch (constant rates, no noise, no
+    clipping: :func:`is_plain`) gets a loop without those, which costs fewer kernels a step; the runner
+    compiles the other loop of a key in the background, so a user toggling them does not wait for a
+    compilation. ``lean`` records only θ_t and f(θ_t). ``inputs`` holds
+    per-run (R,) arrays where :func:`_input_axes` says so and single values elsewhere.
     """
     spec = OPTIMIZERS[optimizer]
-    init, plain_step = _single_run_fns(spec, surface, modified=False)
-    _, modified_step = _single_run_fns(spec, surface, modified=True)
+    init, single_step = _single_run_fns(spec, surface, modified=not plain)
     out_axes = StepOutput(1, 0, None if lean else 0, None if lean else 0)
     input_axes = _input_axes(spec, per_run)
 
     def record(out: StepOutput) -> StepOutput:
         return StepOutput(out.theta, out.loss, None, None) if lean else out
 
-    def plain(carry, inputs, sp, t0):
+    def plain_steps(carry, inputs, sp, t0, into):
         def step(c, run_inputs, t):
-            c, out = plain_step(c, ((0.0, 0.0), run_inputs.hyper["learning_rate"]), run_inputs, sp, t)
-            return c, record(out._replace(learning_rate=None))  # ε_t = ε₀: not recorded step by step
+            c, out = single_step(c, ((0.0, 0.0), run_inputs.hyper["learning_rate"]), run_inputs, sp, t)
+            return c, record(out)
 
         carry_axes = _counter_axes(carry)
-        batched = jax.vmap(
-            step,
-            in_axes=(carry_axes, input_axes, None),
-            out_axes=(carry_axes, out_axes._replace(learning_rate=None)),
-        )
-        carry, out = jax.lax.scan(lambda c, t: batched(c, inputs, t), carry, t0 + jnp.arange(length))
-        if lean:
-            return carry, out
-        lr0 = inputs.hyper["learning_rate"]
-        return carry, out._replace(learning_rate=jnp.broadcast_to(lr0, (length, carry.theta[0].shape[0])))
+        batched = jax.vmap(step, in_axes=(carry_axes, input_axes, None), out_axes=(carry_axes, out_axes))
+        return _scan_into(into, lambda c, i: batched(c, inputs, t0 + i), carry, length)
 
-    def modified(carry, inputs, sp, t0):
+    def modified_steps(carry, inputs, sp, t0, into):
         def step(c, xs, run_inputs, t):
-            c, out = modified_step(c, xs, run_inputs, sp, t)
+            c, out = single_step(c, xs, run_inputs, sp, t)
             return c, record(out)
 
         noise = _noise(inputs.noise, per_run is None, t0, length)
@@ -251,18 +258,45 @@ def _compiled(optimizer: str, surface: str, length: int, lean: bool, per_run: tu
         xs_axes = (0 if noise.ndim == 3 else None, 0 if rates.ndim == 2 else None)  # per run, or one for the batch
         carry_axes = _counter_axes(carry)
         batched = jax.vmap(step, in_axes=(carry_axes, xs_axes, input_axes, None), out_axes=(carry_axes, out_axes))
-        xs = (noise, rates, t0 + jnp.arange(length))
-        return jax.lax.scan(lambda c, x: batched(c, x[:2], inputs, x[2]), carry, xs)
+        return _scan_into(into, lambda c, i: batched(c, (noise[i], rates[i]), inputs, t0 + i), carry, length)
 
-    def more(carry, t0, inputs, sp):
-        carry, out = jax.lax.cond(_is_plain(inputs), plain, modified, carry, inputs, sp, t0)
+    steps = plain_steps if plain else modified_steps
+
+    def more(carry, t0, inputs, sp, into):
+        carry, out = steps(carry, inputs, sp, t0, into)
         return Chunk(carry, out, jnp.sum(out.loss, axis=0))
 
-    def first(theta0, inputs, sp):
+    def first(theta0, inputs, sp, into):
         carry = jax.vmap(init, in_axes=(0, input_axes))(theta0, inputs)
-        return more(_share_counters(carry), jnp.int32(0), inputs, sp)
+        return more(_share_counters(carry), jnp.int32(0), inputs, sp, into)
 
-    return jax.jit(first, compiler_options=COMPILER_OPTIONS), jax.jit(more, compiler_options=COMPILER_OPTIONS)
+    jit = functools.partial(jax.jit, donate_argnames="into", compiler_options=COMPILER_OPTIONS)
+    return jit(first), jit(more)
+
+
+def _scan_into(into: StepOutput | None, body, carry, length: int):
+    """``lax.scan(body, carry, jnp.arange(length))`` whose per-step outputs are written into ``into``
+    (buffers with a leading time axis of ``length``, donated by the caller) instead of fresh ones, or
+    into fresh ones when ``into`` is ``None``.
+
+    A fresh output of XLA:CPU is zero-filled first, one more pass over the whole record (24 MB for a
+    4096-run sweep of 512 steps); recycled buffers (:mod:`engine.record_pool`) skip it.
+    """
+    if into is None:
+        return jax.lax.scan(body, carry, jnp.arange(length))
+
+    def step(i, state):
+        c, record = state
+        c, out = body(c, i)
+        return c, jax.tree.map(lambda r, v: jax.lax.dynamic_update_index_in_dim(r, v, i, 0), record, out)
+
+    return jax.lax.fori_loop(0, length, step, (carry, into))
+
+
+def record_shapes(length: int, runs: int, lean: bool) -> StepOutput:
+    """Shapes of the buffers a chunk records into (``into`` of :func:`compiled`'s functions)."""
+    per_step = None if lean else (length, runs)
+    return StepOutput((length, 2, runs), (length, runs), per_step, per_step)
 
 
 def chunk_length(steps: int) -> int:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -19,8 +21,9 @@ import jax
 import numpy as np
 
 from engine import modifiers, schedules
-from engine.batched_loop import BOUND, Chunk, RunInputs, StepOutput, chunk_length, compiled
+from engine.batched_loop import BOUND, Chunk, RunInputs, StepOutput, chunk_length, compiled, is_plain, record_shapes
 from engine.optimizers import OPTIMIZERS
+from engine.record_pool import RECORDS
 from engine.surfaces import SURFACES
 
 DIVERGENCE_REASONS = (
@@ -85,40 +88,88 @@ def _config_key(config: RunConfig) -> str:
 
 
 @functools.lru_cache(maxsize=512)
-def _device_inputs(keys: tuple[str, ...], noise_key: str) -> RunInputs:
-    """Stacked inputs already on the device, cached: moving one run's slider re-encodes only its group."""
-    configs = [RunConfig(*json.loads(k)) for k in keys]
-    return jax.device_put(_stack_inputs(configs, json.loads(noise_key)))
+def _device_inputs(keys: tuple[str, ...], noise_key: str) -> tuple[RunInputs, bool]:
+    """Stacked inputs already on the device, and whether the batch is plain (:func:`is_plain`), cached:
+    moving one run's slider re-encodes only its group."""
+    inputs = _stack_inputs([RunConfig(*json.loads(k)) for k in keys], json.loads(noise_key))
+    return jax.device_put(inputs), is_plain(inputs)
 
 
 @functools.lru_cache(maxsize=64)
-def _shared_inputs(key: str, noise_key: str) -> RunInputs:
-    """One run's inputs, unstacked and on the device: what a sweep passes once for its whole batch."""
-    return jax.device_put(_run_inputs(RunConfig(*json.loads(key)), json.loads(noise_key)))
+def _shared_inputs(key: str, noise_key: str) -> tuple[RunInputs, bool]:
+    """One run's inputs, unstacked and on the device, and whether they are plain: what a sweep passes once
+    for its whole batch."""
+    inputs = _run_inputs(RunConfig(*json.loads(key)), json.loads(noise_key))
+    return jax.device_put(inputs), is_plain(inputs)
 
 
-def _run_chunks(optimizer, surface, sp, starts, inputs, evaluations, lean=False, per_run=None) -> list[Chunk]:
-    """All chunks of one optimizer kind, dispatched asynchronously."""
+_OTHER_LOOPS_WARMED: set[tuple] = set()
+_WARM_UPS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="descentlab-warm-up")
+_PENDING_WARM_UPS: set[Future] = set()
+
+
+def _run_chunks(optimizer, surface, sp, starts, inputs, plain, evaluations, lean=False, per_run=None) -> list[Chunk]:
+    """All chunks of one optimizer kind, dispatched asynchronously, each recording into buffers from
+    :data:`RECORDS`."""
     length = chunk_length(evaluations)
-    first, more = compiled(optimizer, surface, length, lean, per_run)
-    chunks = [first(starts, inputs, sp)]
+    key = (optimizer, surface, length, lean, per_run)
+    first, more = compiled(*key, plain=plain)
+    shapes = record_shapes(length, len(starts), lean)
+
+    def into() -> StepOutput | None:
+        return StepOutput(*RECORDS.take(shapes)) if RECORDS.worth(shapes) else None
+
+    chunks = [first(starts, inputs, sp, into())]
+    _warm_other_loop((*key, len(starts)), plain, 0, (starts, inputs, sp), into)
     for k in range(1, -(-evaluations // length)):
-        chunks.append(more(chunks[-1].carry, np.int32(k * length), inputs, sp))
+        args = (chunks[-1].carry, np.int32(k * length), inputs, sp)
+        chunks.append(more(*args, into()))
+        _warm_other_loop((*key, len(starts)), plain, 1, args, into)
     return chunks
 
 
+def _warm_other_loop(key_and_runs: tuple, plain: bool, which: int, args: tuple, into) -> None:
+    """Once per compile key and batch size, run the other loop of ``first`` (``which`` 0) or ``more`` (1)
+    on these arguments in a background thread and throw the result away: plain ↔ with schedules, noise
+    and clipping. The loop asked for compiles alone (a plain one in ~0.3 s instead of ~0.9 s for both),
+    and the other is ready by the time a user switches those on or off."""
+    warmed = (*key_and_runs, which)
+    if warmed in _OTHER_LOOPS_WARMED:
+        return
+    _OTHER_LOOPS_WARMED.add(warmed)
+    other = compiled(*key_and_runs[:-1], plain=not plain)[which]
+    future = _WARM_UPS.submit(lambda: jax.block_until_ready(other(*args, into())) and None)
+    _PENDING_WARM_UPS.add(future)
+    future.add_done_callback(_warm_up_done)
+
+
+def _warm_up_done(future: Future) -> None:
+    _PENDING_WARM_UPS.discard(future)
+    if future.exception() is not None:
+        logging.getLogger(__name__).error("compiling a loop in the background failed", exc_info=future.exception())
+
+
+def wait_for_warm_ups() -> None:
+    """Block until every loop compiling in the background is ready (tests and benchmarks that count
+    compilations call this first)."""
+    for future in list(_PENDING_WARM_UPS):
+        future.result()
+
+
 def _gather(chunks: list[Chunk], evaluations: int) -> tuple[StepOutput, np.ndarray, np.ndarray]:
-    """Chunks joined over time as NumPy, plus per run the divergence step (−1: none) and reason index.
+    """Chunks joined over time as NumPy (views of the record buffers; large ones lent by :data:`RECORDS`),
+    plus per run the divergence step (−1: none) and reason index.
 
     The compiled loop records a NaN loss at every unreportable point (:mod:`engine.batched_loop`); a
     run diverged at its first one. Only runs with a non-finite loss total are searched. A bad point at
     or after ``evaluations`` (in the padding of the last chunk) belongs to no reported step.
     """
+    lend = RECORDS.lend if RECORDS.worth(x.shape for x in jax.tree.leaves(chunks[0].output)) else np.asarray
     if len(chunks) == 1:
-        out = jax.tree.map(lambda x: np.asarray(x)[:evaluations], chunks[0].output)
+        out = jax.tree.map(lambda x: lend(x)[:evaluations], chunks[0].output)
     else:
         outs = [c.output for c in chunks]
-        out = jax.tree.map(lambda *xs: np.concatenate([np.asarray(x) for x in xs])[:evaluations], *outs)
+        out = jax.tree.map(lambda *xs: np.concatenate([lend(x) for x in xs])[:evaluations], *outs)
     diverged_at = np.full(out.loss.shape[1], -1, np.int64)
     reason = np.zeros_like(diverged_at)
     suspects = np.flatnonzero(~np.all([np.isfinite(np.asarray(c.loss_total)) for c in chunks], axis=0))
@@ -155,9 +206,9 @@ def simulate(
         group.setdefault(key, len(group))
     launched = {}
     for optimizer, group in rows.items():
-        inputs = _device_inputs(tuple(group), json.dumps(noise, sort_keys=True))
+        inputs, plain = _device_inputs(tuple(group), json.dumps(noise, sort_keys=True))
         starts = np.broadcast_to(start, (inputs.clip.mode.shape[0], 2)).copy()
-        launched[optimizer] = _run_chunks(optimizer, surface, sp, starts, inputs, steps + 1)
+        launched[optimizer] = _run_chunks(optimizer, surface, sp, starts, inputs, plain, steps + 1)
     gathered = {optimizer: _gather(chunks, steps + 1) for optimizer, chunks in launched.items()}
     results = []
     for run, key in zip(runs, keys, strict=True):
@@ -209,14 +260,15 @@ def sweep(
     on a path that amplifies rounding (near the edge of stability) the two can diverge at different steps.
     """
     starts = np.asarray(starts, np.float32)
-    shared = _shared_inputs(_config_key(config), json.dumps(noise, sort_keys=True))
+    shared, plain = _shared_inputs(_config_key(config), json.dumps(noise, sort_keys=True))
     values = {k: np.asarray(v, np.float32) for k, v in (hyper or {}).items()}
     unknown = sorted(set(values) - set(shared.hyper))
     if unknown:
         raise ValueError(f"{config.optimizer} has no hyperparameter {unknown[0]!r}; it has {sorted(shared.hyper)}")
     inputs = shared._replace(hyper={**shared.hyper, **values})
     sp = SURFACES[surface].param_vector(surface_params)
-    outs = _run_chunks(config.optimizer, surface, sp, starts, inputs, steps + 1, lean=True, per_run=tuple(values))
+    per_run = tuple(values)
+    outs = _run_chunks(config.optimizer, surface, sp, starts, inputs, plain, steps + 1, lean=True, per_run=per_run)
     out, diverged_at, reason = _gather(outs, steps + 1)
     unusable = np.flatnonzero(diverged_at == 0)
     if unusable.size:

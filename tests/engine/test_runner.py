@@ -7,7 +7,7 @@ import pytest
 
 from engine.batched_loop import Chunk, StepOutput, compiled
 from engine.optimizers import OPTIMIZERS
-from engine.runner import DIVERGENCE_REASONS, RunConfig, _gather, simulate, sweep
+from engine.runner import DIVERGENCE_REASONS, RunConfig, _gather, simulate, sweep, wait_for_warm_ups
 from engine.surfaces import SURFACES
 
 QUAD_PARAMS = {"kappa": 10.0, "theta": 0.3}
@@ -43,7 +43,8 @@ def test_moving_sliders_never_recompiles():
     def run(hp=ADAM, start=START, params=QUAD_PARAMS, schedule=None, clip=None, noise=None):
         return simulate("quadratic", params, start, [RunConfig("adam", hp, schedule, clip)], 50, noise)[0]
 
-    run()  # warm-up: compiles the (adam, quadratic, 64 steps, 1 run) executable
+    run()  # warm-up: compiles the (adam, quadratic, 64 steps, 1 run) executables, the plain loop now
+    wait_for_warm_ups()  # and the loop with schedules, noise and clipping in the background
     first, _ = compiled("adam", "quadratic", 64)
     cache_size = first._cache_size() if hasattr(first, "_cache_size") else None
     variations = [
@@ -306,6 +307,7 @@ def test_a_sweep_compiles_nothing_when_values_it_shares_change():
     starts = np.full((16, 2), 0.5, np.float32)
     rates = {"learning_rate": np.linspace(0.01, 0.1, 16, dtype=np.float32)}
     sweep("quadratic", None, starts, RunConfig("adam", ADAM), rates, 50)
+    wait_for_warm_ups()
     changed = RunConfig("adam", {**ADAM, "b1": 0.5, "eps": 1e-3}, {"name": "step", "every": 5, "factor": 0.5},
                         {"mode": "norm", "threshold": 1.0})  # fmt: skip
     with CompileCounter() as counter:

@@ -1,0 +1,73 @@
+"""Recycled record buffers: a later run never overwrites a result still held, and a released record's
+memory is what the next run of its shape writes into."""
+
+import gc
+
+import numpy as np
+
+from engine.batched_loop import record_shapes
+from engine.record_pool import RECORDS, RecordPool
+from engine.runner import RunConfig, simulate, sweep
+
+STARTS = np.random.default_rng(1).uniform(-1.5, 1.5, (1024, 2)).astype(np.float32)  # a 1.5 MB record: recycled
+
+
+def _sgd(rate: float) -> RunConfig:
+    return RunConfig("sgd", {"learning_rate": rate})
+
+
+def test_a_held_sweep_result_is_not_overwritten_by_later_sweeps():
+    held = sweep("himmelblau", None, STARTS, _sgd(0.01), None, 100)
+    before = held.output.theta.copy(), held.output.loss.copy()
+    for rate in (0.001, 0.003, 0.02):  # same shapes: each would reuse a free buffer
+        sweep("himmelblau", None, STARTS, _sgd(rate), None, 100)
+    np.testing.assert_array_equal(held.output.theta, before[0])
+    np.testing.assert_array_equal(held.output.loss, before[1])
+
+
+def test_a_held_view_of_a_simulated_run_is_not_overwritten():
+    config = RunConfig("momentum", {"learning_rate": 0.002, "momentum": 0.9})  # a small record: not recycled
+    held = simulate("rosenbrock", None, (-1.5, 2.0), [config], 200)[0]
+    loss = held.loss  # a strided view into the record buffer
+    expected = loss.copy()
+    for rate in (0.0005, 0.001, 0.003):
+        other = RunConfig("momentum", {"learning_rate": rate, "momentum": 0.9})
+        simulate("rosenbrock", None, (-1.5, 2.0), [other], 200)
+    np.testing.assert_array_equal(loss, expected)
+
+
+def test_a_released_record_is_reused_by_the_next_sweep_of_its_shape():
+    shapes = record_shapes(128, len(STARTS), lean=True)
+    assert RECORDS.worth(shapes)
+    theta_shape = shapes.theta
+    result = sweep("himmelblau", None, STARTS, _sgd(0.01), None, 100)
+    address = result.output.theta.__array_interface__["data"][0]
+    del result
+    gc.collect()
+    assert RECORDS.free_count(theta_shape) >= 1
+    again = sweep("himmelblau", None, STARTS, _sgd(0.005), None, 100)
+    assert again.output.theta.__array_interface__["data"][0] == address
+    fresh = sweep("himmelblau", None, STARTS, _sgd(0.01), None, 100)  # `again` is held: another buffer
+    assert fresh.output.theta.__array_interface__["data"][0] != address
+
+
+def test_a_buffer_returns_to_the_pool_only_when_its_last_view_is_gone():
+    pool = RecordPool()
+    view = pool.lend(pool.take(((8, 5),))[0])
+    part = view[2:4]
+    del view
+    gc.collect()
+    assert pool.free_count((8, 5)) == 0  # `part` still refers to the buffer
+    del part
+    gc.collect()
+    assert pool.free_count((8, 5)) == 1
+
+
+def test_the_pool_keeps_at_most_its_limit_per_shape_and_passes_numpy_through():
+    pool = RecordPool(keep_per_shape=1)
+    views = [pool.lend(buffer) for buffer in pool.take(((4, 3), None, (4, 3), (4, 3)))]
+    del views
+    gc.collect()
+    assert pool.free_count((4, 3)) == 1
+    plain = np.ones((2, 2), np.float32)
+    assert pool.lend(plain) is plain
