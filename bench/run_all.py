@@ -23,6 +23,10 @@ def main() -> None:
     print("| benchmark | result |\n|---|---|")
     print(f"| {t['runs']} runs × {t['steps']} Adam steps, engine | {t['engine_ms']:.1f} ms |")
     print(f"| same, vectorized NumPy | {t['numpy_ms']:.1f} ms ({t['speedup_vs_numpy']:.2f}×) |")
+    print(
+        f"| NumPy without the divergence bookkeeping (less work) | {t['numpy_unchecked_ms']:.1f} ms "
+        f"({t['speedup_vs_numpy_unchecked']:.2f}×) |"
+    )
     if "torch_ms" in t:
         print(f"| same, PyTorch CPU | {t['torch_ms']:.1f} ms ({t['speedup_vs_torch']:.2f}×) |")
     print(f"| slider update → paths frame, p50 / p95 | {s['p50_ms']:.2f} / {s['p95_ms']:.2f} ms |")

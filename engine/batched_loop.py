@@ -242,11 +242,19 @@ def _compiled(optimizer: str, surface: str, length: int, lean: bool, per_run: tu
     def plain_steps(carry, inputs, sp, t0, into):
         def step(c, run_inputs, t):
             c, out = single_step(c, ((0.0, 0.0), run_inputs.hyper["learning_rate"]), run_inputs, sp, t)
-            return c, record(out)
+            return c, record(out)._replace(learning_rate=None)  # ε_t = ε₀: filled in after the loop
 
         carry_axes = _counter_axes(carry)
-        batched = jax.vmap(step, in_axes=(carry_axes, input_axes, None), out_axes=(carry_axes, out_axes))
-        return _scan_into(into, lambda c, i: batched(c, inputs, t0 + i), carry, length)
+        step_axes = (carry_axes, out_axes._replace(learning_rate=None))
+        batched = jax.vmap(step, in_axes=(carry_axes, input_axes, None), out_axes=step_axes)
+        into_steps = None if into is None else into._replace(learning_rate=None)
+        carry, out = _scan_into(into_steps, lambda c, i: batched(c, inputs, t0 + i), carry, length)
+        if lean:
+            return carry, out
+        rate = jnp.broadcast_to(inputs.hyper["learning_rate"], out.loss.shape)
+        if into is not None:
+            rate = jax.lax.dynamic_update_slice(into.learning_rate, rate, (0, 0))
+        return carry, out._replace(learning_rate=rate)
 
     def modified_steps(carry, inputs, sp, t0, into):
         def step(c, xs, run_inputs, t):

@@ -71,3 +71,19 @@ def test_the_pool_keeps_at_most_its_limit_per_shape_and_passes_numpy_through():
     assert pool.free_count((4, 3)) == 1
     plain = np.ones((2, 2), np.float32)
     assert pool.lend(plain) is plain
+
+
+def test_a_large_simulation_recorded_into_recycled_buffers_matches_small_ones():
+    """512 SGD rates in one batch (a 1.3 MB record, so recycled) against two of them run alone."""
+    rates = np.geomspace(1e-4, 1e-2, 512)
+    configs = [_sgd(float(rate)) for rate in rates]
+    assert RECORDS.worth(record_shapes(128, 512, lean=False))
+    for _ in range(2):  # the second time into the buffers the first one gave back
+        batch = simulate("himmelblau", None, (0.5, -1.0), configs, 100)
+        for k in (0, 300):
+            alone = simulate("himmelblau", None, (0.5, -1.0), [configs[k]], 100)[0]
+            np.testing.assert_allclose(batch[k].points, alone.points, rtol=1e-6, atol=1e-7)
+            np.testing.assert_allclose(batch[k].grad_norm, alone.grad_norm, rtol=1e-6)
+            np.testing.assert_array_equal(batch[k].learning_rate, np.float32(rates[k]))
+        del batch
+        gc.collect()
