@@ -228,8 +228,8 @@ def _compiled(optimizer: str, surface: str, length: int, lean: bool, per_run: tu
     over time with the whole batch in its carry. A ``plain`` batch (constant rates, no noise, no
     clipping: :func:`is_plain`) gets a loop without those, which costs fewer kernels a step; the runner
     compiles the other loop of a key in the background, so a user toggling them does not wait for a
-    compilation. ``lean`` records only θ_t and f(θ_t). ``inputs`` holds
-    per-run (R,) arrays where :func:`_input_axes` says so and single values elsewhere.
+    compilation. ``lean`` records only θ_t and f(θ_t). ``inputs`` holds per-run (R,) arrays where
+    :func:`_input_axes` says so and single values elsewhere.
     """
     spec = OPTIMIZERS[optimizer]
     init, single_step = _single_run_fns(spec, surface, modified=not plain)
