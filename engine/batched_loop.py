@@ -9,8 +9,8 @@ Each step, for one run:
 Every value a user can move enters as a float32/int32 array (no recompiles); what selects a compiled
 function is static: optimizer kind, surface, scan length (one of :data:`CHUNK_LENGTHS`), the batch size,
 ``lean``, which inputs vary from run to run (``per_run``: everything for the page's runs; only the
-swept hyperparameters for a sweep, the rest entering once for the whole batch) and ``plain``
-(:func:`is_plain`).
+swept hyperparameters for a sweep, the rest entering once for the whole batch) and ``plain`` (which
+loop, or both: :func:`_compiled`).
 
 A point θ_t that cannot be reported (non-finite point, loss or gradient, or :math:`|\theta_i| >`
 :data:`BOUND`) is marked without a test or a flag of its own: the recorded loss is
@@ -197,11 +197,11 @@ def _rates(inputs: RunInputs, axes: RunInputs | int, t0: jax.Array, length: int)
     return jax.lax.cond(constant, lambda: jnp.broadcast_to(lr0, shape), lambda: rate(t, lr0, inputs.schedule))
 
 
-def is_plain(inputs: RunInputs) -> bool:
-    """Whether every run of a batch (inputs as NumPy) has a constant rate and no noise or clipping."""
+def is_plain(inputs: RunInputs, xp=np):
+    """Whether every run of a batch has a constant rate and no noise or clipping (``xp``: NumPy on the
+    host, ``jax.numpy`` inside a compiled function)."""
     constant = schedules.SCHEDULE_KINDS.index("constant")
-    schedules_constant = np.all(inputs.schedule.kind == constant)
-    return bool(schedules_constant and np.all(inputs.noise.sigma == 0) and np.all(inputs.clip.mode == 0))
+    return xp.all(inputs.schedule.kind == constant) & xp.all(inputs.noise.sigma == 0) & xp.all(inputs.clip.mode == 0)
 
 
 def compiled(
@@ -210,29 +210,34 @@ def compiled(
     length: int,
     lean: bool = False,
     per_run: tuple[str, ...] | None = None,
-    plain: bool = False,
+    plain: bool | None = None,
 ):
     """The cached :func:`_compiled` functions (``per_run``: see :func:`_input_axes`; ``plain``: see
-    :func:`is_plain`)."""
+    :func:`_compiled`)."""
     per_run = None if per_run is None else tuple(sorted(per_run))
-    return _compiled(optimizer, surface, length, bool(lean), per_run, bool(plain))
+    return _compiled(optimizer, surface, length, bool(lean), per_run, None if plain is None else bool(plain))
 
 
 @functools.cache
-def _compiled(optimizer: str, surface: str, length: int, lean: bool, per_run: tuple[str, ...] | None, plain: bool):
+def _compiled(
+    optimizer: str, surface: str, length: int, lean: bool, per_run: tuple[str, ...] | None, plain: bool | None
+):
     """Jitted ``(first, more)`` over a batch of runs: ``first(θ₀, inputs, sp, into)`` and
     ``more(carry, t0, inputs, sp, into)``.
 
     Both return a :class:`Chunk` of ``length`` steps, recorded time-major into the donated buffers
     ``into`` (shapes: :func:`record_shapes`), or into new ones when ``into`` is ``None``. The loop runs
-    over time with the whole batch in its carry. A ``plain`` batch (constant rates, no noise, no
-    clipping: :func:`is_plain`) gets a loop without those, which costs fewer kernels a step; the runner
-    compiles the other loop of a key in the background, so a user toggling them does not wait for a
-    compilation. ``lean`` records only θ_t and f(θ_t). ``inputs`` holds per-run (R,) arrays where
+    over time with the whole batch in its carry. A plain batch (constant rates, no noise, no clipping:
+    :func:`is_plain`) has a loop without those, which costs fewer kernels a step. ``plain=None``
+    compiles both loops into one function and a ``cond`` picks one per chunk, so a user toggling those
+    never waits for a compilation (``into`` must then be ``None``: XLA would copy donated buffers into
+    both branches); ``plain=True`` or ``False`` compiles that loop alone (the runner warms the other
+    one in the background). ``lean`` records only θ_t and f(θ_t). ``inputs`` holds per-run (R,) arrays where
     :func:`_input_axes` says so and single values elsewhere.
     """
     spec = OPTIMIZERS[optimizer]
-    init, single_step = _single_run_fns(spec, surface, modified=not plain)
+    init, plain_step = _single_run_fns(spec, surface, modified=False)
+    _, modified_step = _single_run_fns(spec, surface, modified=True)
     out_axes = StepOutput(1, 0, None if lean else 0, None if lean else 0)
     input_axes = _input_axes(spec, per_run)
 
@@ -241,7 +246,7 @@ def _compiled(optimizer: str, surface: str, length: int, lean: bool, per_run: tu
 
     def plain_steps(carry, inputs, sp, t0, into):
         def step(c, run_inputs, t):
-            c, out = single_step(c, ((0.0, 0.0), run_inputs.hyper["learning_rate"]), run_inputs, sp, t)
+            c, out = plain_step(c, ((0.0, 0.0), run_inputs.hyper["learning_rate"]), run_inputs, sp, t)
             return c, record(out)._replace(learning_rate=None)  # ε_t = ε₀: filled in after the loop
 
         carry_axes = _counter_axes(carry)
@@ -258,7 +263,7 @@ def _compiled(optimizer: str, surface: str, length: int, lean: bool, per_run: tu
 
     def modified_steps(carry, inputs, sp, t0, into):
         def step(c, xs, run_inputs, t):
-            c, out = single_step(c, xs, run_inputs, sp, t)
+            c, out = modified_step(c, xs, run_inputs, sp, t)
             return c, record(out)
 
         noise = _noise(inputs.noise, per_run is None, t0, length)
@@ -268,7 +273,10 @@ def _compiled(optimizer: str, surface: str, length: int, lean: bool, per_run: tu
         batched = jax.vmap(step, in_axes=(carry_axes, xs_axes, input_axes, None), out_axes=(carry_axes, out_axes))
         return _scan_into(into, lambda c, i: batched(c, (noise[i], rates[i]), inputs, t0 + i), carry, length)
 
-    steps = plain_steps if plain else modified_steps
+    def either_steps(carry, inputs, sp, t0, into):
+        return jax.lax.cond(is_plain(inputs, jnp), plain_steps, modified_steps, carry, inputs, sp, t0, into)
+
+    steps = either_steps if plain is None else plain_steps if plain else modified_steps
 
     def more(carry, t0, inputs, sp, into):
         carry, out = steps(carry, inputs, sp, t0, into)

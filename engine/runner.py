@@ -92,7 +92,7 @@ def _device_inputs(keys: tuple[str, ...], noise_key: str) -> tuple[RunInputs, bo
     """Stacked inputs already on the device, and whether the batch is plain (:func:`is_plain`), cached:
     moving one run's slider re-encodes only its group."""
     inputs = _stack_inputs([RunConfig(*json.loads(k)) for k in keys], json.loads(noise_key))
-    return jax.device_put(inputs), is_plain(inputs)
+    return jax.device_put(inputs), bool(is_plain(inputs))
 
 
 @functools.lru_cache(maxsize=64)
@@ -100,7 +100,7 @@ def _shared_inputs(key: str, noise_key: str) -> tuple[RunInputs, bool]:
     """One run's inputs, unstacked and on the device, and whether they are plain: what a sweep passes once
     for its whole batch."""
     inputs = _run_inputs(RunConfig(*json.loads(key)), json.loads(noise_key))
-    return jax.device_put(inputs), is_plain(inputs)
+    return jax.device_put(inputs), bool(is_plain(inputs))
 
 
 _OTHER_LOOPS_WARMED: set[tuple] = set()
@@ -109,16 +109,28 @@ _PENDING_WARM_UPS: set[Future] = set()
 
 
 def _run_chunks(optimizer, surface, sp, starts, inputs, plain, evaluations, lean=False, per_run=None) -> list[Chunk]:
-    """All chunks of one optimizer kind, dispatched asynchronously, each recording into buffers from
-    :data:`RECORDS`."""
+    """All chunks of one optimizer kind, dispatched asynchronously.
+
+    A large record (:meth:`RecordPool.worth`) is written into buffers from :data:`RECORDS` by the one
+    loop the batch needs, the other loop being warmed in the background. A small one comes from the
+    function holding both loops: a ``cond`` picks one on the device, and (its estimated cost being above
+    XLA:CPU's threshold for running a call inline) the call returns before it has run, so the groups of
+    a ``simulate`` overlap with the Python that dispatches them.
+    """
     length = chunk_length(evaluations)
     key = (optimizer, surface, length, lean, per_run)
-    first, more = compiled(*key, plain=plain)
     shapes = record_shapes(length, len(starts), lean)
+    if not RECORDS.worth(shapes):
+        first, more = compiled(*key)
+        chunks = [first(starts, inputs, sp, None)]
+        for k in range(1, -(-evaluations // length)):
+            chunks.append(more(chunks[-1].carry, np.int32(k * length), inputs, sp, None))
+        return chunks
 
-    def into() -> StepOutput | None:
-        return StepOutput(*RECORDS.take(shapes)) if RECORDS.worth(shapes) else None
+    def into() -> StepOutput:
+        return StepOutput(*RECORDS.take(shapes))
 
+    first, more = compiled(*key, plain=plain)
     chunks = [first(starts, inputs, sp, into())]
     _warm_other_loop((*key, len(starts)), plain, 0, (starts, inputs, sp), into)
     for k in range(1, -(-evaluations // length)):
@@ -132,7 +144,7 @@ def _warm_other_loop(key_and_runs: tuple, plain: bool, which: int, args: tuple, 
     """Once per compile key and batch size, run the other loop of ``first`` (``which`` 0) or ``more`` (1)
     on these arguments in a background thread and throw the result away: plain ↔ with schedules, noise
     and clipping. The loop asked for compiles alone (a plain one in ~0.3 s instead of ~0.9 s for both),
-    and the other is ready by the time a user switches those on or off."""
+    and the other is ready by the time those are switched on or off."""
     warmed = (*key_and_runs, which)
     if warmed in _OTHER_LOOPS_WARMED:
         return

@@ -4,6 +4,7 @@ memory is what the next run of its shape writes into."""
 import gc
 
 import numpy as np
+import pytest
 
 from engine.batched_loop import record_shapes
 from engine.record_pool import RECORDS, RecordPool
@@ -73,10 +74,12 @@ def test_the_pool_keeps_at_most_its_limit_per_shape_and_passes_numpy_through():
     assert pool.lend(plain) is plain
 
 
-def test_a_large_simulation_recorded_into_recycled_buffers_matches_small_ones():
-    """512 SGD rates in one batch (a 1.3 MB record, so recycled) against two of them run alone."""
+@pytest.mark.parametrize("schedule", [None, {"name": "step", "every": 10, "factor": 0.5}])
+def test_a_large_simulation_recorded_into_recycled_buffers_matches_small_ones(schedule):
+    """512 SGD rates in one batch (a 1.3 MB record, so recycled) against two of them run alone, with the
+    plain loop and with the loop for schedules."""
     rates = np.geomspace(1e-4, 1e-2, 512)
-    configs = [_sgd(float(rate)) for rate in rates]
+    configs = [RunConfig("sgd", {"learning_rate": float(rate)}, schedule) for rate in rates]
     assert RECORDS.worth(record_shapes(128, 512, lean=False))
     for _ in range(2):  # the second time into the buffers the first one gave back
         batch = simulate("himmelblau", None, (0.5, -1.0), configs, 100)
@@ -84,6 +87,7 @@ def test_a_large_simulation_recorded_into_recycled_buffers_matches_small_ones():
             alone = simulate("himmelblau", None, (0.5, -1.0), [configs[k]], 100)[0]
             np.testing.assert_allclose(batch[k].points, alone.points, rtol=1e-6, atol=1e-7)
             np.testing.assert_allclose(batch[k].grad_norm, alone.grad_norm, rtol=1e-6)
-            np.testing.assert_array_equal(batch[k].learning_rate, np.float32(rates[k]))
+            np.testing.assert_array_equal(batch[k].learning_rate, alone.learning_rate)
+            assert batch[k].learning_rate[0] == np.float32(rates[k])
         del batch
         gc.collect()
