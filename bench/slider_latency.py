@@ -51,7 +51,7 @@ def main(updates: int = 200) -> dict:
         for i in range(20):  # warm-up: every compiled function is ready
             ws.send(json.dumps({"type": "update", "run": i % 8, "hyperparameters": {"learning_rate": 0.002}}))
             _receive_paths(ws)
-        wait_for_warm_ups()  # the loops with schedules, noise and clipping compile in the background
+        wait_for_warm_ups()  # nothing the runner compiles in the background is left to count
         jax.monitoring.register_event_duration_secs_listener(on_event)
         latencies = []
         for i in range(updates):

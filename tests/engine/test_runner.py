@@ -43,8 +43,8 @@ def test_moving_sliders_never_recompiles():
     def run(hp=ADAM, start=START, params=QUAD_PARAMS, schedule=None, clip=None, noise=None):
         return simulate("quadratic", params, start, [RunConfig("adam", hp, schedule, clip)], 50, noise)[0]
 
-    run()  # warm-up: compiles the (adam, quadratic, 64 steps, 1 run) executables, the plain loop now
-    wait_for_warm_ups()  # and the loop with schedules, noise and clipping in the background
+    run()  # warm-up: compiles the (adam, quadratic, 64 steps, 1 run) executable
+    wait_for_warm_ups()  # and anything the runner compiles in the background
     first, _ = compiled("adam", "quadratic", 64)
     cache_size = first._cache_size() if hasattr(first, "_cache_size") else None
     variations = [
