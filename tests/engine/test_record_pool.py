@@ -8,7 +8,8 @@ import pytest
 
 from engine.batched_loop import record_shapes
 from engine.record_pool import RECORDS, RecordPool
-from engine.runner import RunConfig, simulate, sweep
+from engine.runner import RunConfig, simulate, sweep, wait_for_warm_ups
+from tests.engine.test_runner import CompileCounter
 
 STARTS = np.random.default_rng(1).uniform(-1.5, 1.5, (1024, 2)).astype(np.float32)  # a 1.5 MB record: recycled
 
@@ -91,3 +92,15 @@ def test_a_large_simulation_recorded_into_recycled_buffers_matches_small_ones(sc
             assert batch[k].learning_rate[0] == np.float32(rates[k])
         del batch
         gc.collect()
+
+
+def test_after_a_large_plain_sweep_a_sweep_with_a_schedule_compiles_nothing():
+    """A recycled record's call holds one loop; the other is compiled in the background meanwhile."""
+    starts = STARTS + np.float32(0.25)  # a batch size no other test compiled for this surface
+    sweep("beale", None, starts[:512], _sgd(0.001), None, 200)
+    wait_for_warm_ups()
+    scheduled = RunConfig("sgd", {"learning_rate": 0.002}, {"name": "step", "every": 20, "factor": 0.5})
+    with CompileCounter() as counter:
+        result = sweep("beale", None, starts[:512], scheduled, None, 200, {"sigma": 0.1, "seed": 3})
+    assert counter.count == 0
+    assert np.isfinite(result.output.loss).all()
