@@ -120,36 +120,31 @@ def _run_chunks(optimizer, surface, sp, starts, inputs, plain, evaluations, lean
     length = chunk_length(evaluations)
     key = (optimizer, surface, length, lean, per_run)
     shapes = record_shapes(length, len(starts), lean)
-    if not RECORDS.worth(shapes):
-        first, more = compiled(*key)
-        chunks = [first(starts, inputs, sp, None)]
-        for k in range(1, -(-evaluations // length)):
-            chunks.append(more(chunks[-1].carry, np.int32(k * length), inputs, sp, None))
-        return chunks
+    recycled = RECORDS.worth(shapes)
 
-    def into() -> StepOutput:
-        return StepOutput(*RECORDS.take(shapes))
+    def into() -> StepOutput | None:
+        return StepOutput(*RECORDS.take(shapes)) if recycled else None
 
-    first, more = compiled(*key, plain=plain)
-    chunks = [first(starts, inputs, sp, into())]
-    _warm_other_loop((*key, len(starts)), plain, 0, (starts, inputs, sp), into)
-    for k in range(1, -(-evaluations // length)):
-        args = (chunks[-1].carry, np.int32(k * length), inputs, sp)
-        chunks.append(more(*args, into()))
-        _warm_other_loop((*key, len(starts)), plain, 1, args, into)
+    first, more = compiled(*key, plain=plain if recycled else None)
+    chunks: list[Chunk] = []
+    for k in range(-(-evaluations // length)):
+        args = (chunks[-1].carry, np.int32(k * length), inputs, sp) if k else (starts, inputs, sp)
+        chunks.append((more if k else first)(*args, into()))
+        if recycled:
+            _warm_other_loop(key, len(starts), plain, int(k > 0), args, into)
     return chunks
 
 
-def _warm_other_loop(key_and_runs: tuple, plain: bool, which: int, args: tuple, into) -> None:
+def _warm_other_loop(key: tuple, runs: int, plain: bool, which: int, args: tuple, into) -> None:
     """Once per compile key and batch size, run the other loop of ``first`` (``which`` 0) or ``more`` (1)
     on these arguments in a background thread and throw the result away: plain ↔ with schedules, noise
     and clipping. The loop asked for compiles alone (a plain one in ~0.3 s instead of ~0.9 s for both),
     and the other is ready by the time those are switched on or off."""
-    warmed = (*key_and_runs, which)
+    warmed = (*key, runs, which)
     if warmed in _OTHER_LOOPS_WARMED:
         return
     _OTHER_LOOPS_WARMED.add(warmed)
-    other = compiled(*key_and_runs[:-1], plain=not plain)[which]
+    other = compiled(*key, plain=not plain)[which]
     future = _WARM_UPS.submit(lambda: jax.block_until_ready(other(*args, into())) and None)
     _PENDING_WARM_UPS.add(future)
     future.add_done_callback(_warm_up_done)

@@ -9,7 +9,7 @@ import pytest
 from engine.batched_loop import record_shapes
 from engine.record_pool import RECORDS, RecordPool
 from engine.runner import RunConfig, simulate, sweep, wait_for_warm_ups
-from tests.engine.test_runner import CompileCounter
+from tests.engine.compile_counter import CompileCounter
 
 STARTS = np.random.default_rng(1).uniform(-1.5, 1.5, (1024, 2)).astype(np.float32)  # a 1.5 MB record: recycled
 

@@ -1,4 +1,4 @@
-"""The runner: no recompiles when sliders move, result bookkeeping, chunking; and the surfaces' metadata."""
+"""The runner: no recompiles when sliders move, result bookkeeping, chunking, divergence, sweeps."""
 
 import jax
 import jax.numpy as jnp
@@ -9,34 +9,11 @@ from engine.batched_loop import Chunk, StepOutput, compiled
 from engine.optimizers import OPTIMIZERS
 from engine.runner import DIVERGENCE_REASONS, RunConfig, _gather, simulate, sweep, wait_for_warm_ups
 from engine.surfaces import SURFACES
+from tests.engine.compile_counter import CompileCounter
 
 QUAD_PARAMS = {"kappa": 10.0, "theta": 0.3}
 START = (-1.6, 1.2)
 ADAM = OPTIMIZERS["adam"].defaults
-COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
-
-
-class CompileCounter:
-    """Counts XLA backend compilations inside a ``with`` block (jax.monitoring duration events)."""
-
-    def __init__(self):
-        self.count = 0
-        self.active = False
-
-    def __call__(self, event, duration, **kwargs):
-        if self.active and event == COMPILE_EVENT:
-            self.count += 1
-
-    def __enter__(self):
-        self.active = True
-        jax.monitoring.register_event_duration_secs_listener(self)
-        return self
-
-    def __exit__(self, *exc):
-        self.active = False  # older jax cannot unregister a listener: it stays, but stops counting
-        unregister = getattr(jax.monitoring, "unregister_event_duration_listener", None)
-        if unregister is not None:
-            unregister(self)
 
 
 def test_moving_sliders_never_recompiles():
@@ -332,70 +309,3 @@ def test_sweep_refuses_starts_that_cannot_be_evaluated():
     starts = np.array([[1e6, 1e6], [1.0, 1.0]], np.float32)  # Beale overflows at the first start
     with pytest.raises(ValueError, match=r"1 start point\(s\) cannot be evaluated on beale.*\(1e\+06, 1e\+06\)"):
         sweep("beale", None, starts, RunConfig("sgd", {"learning_rate": 0.01}), None, 5)
-
-
-# --- surfaces -------------------------------------------------------------------------------------------
-
-
-def _derivatives(surface):
-    """Jitted (f, ∇f, ∇²f) of a surface at a batch of points (one compilation instead of op-by-op dispatch)."""
-
-    def one(z, p):
-        return surface.fn(z, p), jax.grad(surface.fn)(z, p), jax.hessian(surface.fn)(z, p)
-
-    batched = jax.jit(jax.vmap(one, in_axes=(0, None)))
-
-    def at(points, params=None):
-        p = jnp.asarray(surface.param_vector(params))
-        f, g, h = batched(jnp.asarray(points, jnp.float32).reshape(-1, 2), p)
-        return np.asarray(f, np.float64), np.asarray(g, np.float64), np.asarray(h, np.float64)
-
-    return at
-
-
-@pytest.mark.parametrize("name", list(SURFACES))
-def test_surface_metadata(name):
-    surface = SURFACES[name]
-    (x0, x1), (y0, y1) = surface.domain
-    sx, sy = surface.default_start
-    assert x0 < sx < x1 and y0 < sy < y1
-    if not surface.minima:
-        return
-    f, grads, hessians = _derivatives(surface)(surface.minima)
-    assert np.all(np.isfinite(f))
-    for m, g, h in zip(surface.minima, grads, hessians, strict=True):
-        assert x0 <= m[0] <= x1 and y0 <= m[1] <= y1
-        assert np.linalg.norm(g) < 1e-3, (name, m, g)
-        assert np.all(np.linalg.eigvalsh(h) >= 0), (name, m, h)  # a local minimum
-        assert np.linalg.norm(np.linalg.solve(h, g)) < 1e-3, (name, m)  # listed to 1e-3: Newton barely moves
-
-
-def test_quadratic_parameters_are_condition_number_and_rotation():
-    at = _derivatives(SURFACES["quadratic"])
-    for kappa, theta in [(10.0, 0.3), (100.0, 2.0)]:
-        _, _, (h,) = at([(0.0, 0.0)], {"kappa": kappa, "theta": theta})
-        np.testing.assert_allclose(np.linalg.eigvalsh(h), [1.0, kappa], rtol=1e-5)
-        stiff = np.linalg.eigh(h)[1][:, 1]  # eigenvector of κ: the v axis (−sin θ, cos θ)
-        np.testing.assert_allclose(abs(stiff @ [-np.sin(theta), np.cos(theta)]), 1.0, rtol=1e-5)
-
-
-def test_plateau_has_no_minimum_on_the_left():
-    surface = SURFACES["plateau"]
-    at = _derivatives(surface)
-    xs = np.linspace(-4.0, -0.2, 77)
-    _, grads, _ = at(np.stack([xs, np.zeros_like(xs)], axis=1))
-    assert np.all(grads[:, 0] > 0)  # descent keeps going left, towards the asymptote
-    far, far_grads, _ = at([(-4.0, 0.0), (-10.0, 0.0), (-20.0, 0.0), (-60.0, 0.0)])
-    assert np.all(np.diff(far) <= 0) and np.all(far >= 0) and far[0] > far[1]  # falls towards the asymptote 0
-    assert np.all(np.isfinite(far_grads))
-    np.testing.assert_allclose(surface.minima, [(3.004897, 0.0)], atol=1e-5)
-    f_min, _, _ = at(surface.minima)
-    assert f_min[0] < -1.99
-
-
-def test_cliff_minimum_is_at_the_origin_and_the_face_is_steep():
-    at = _derivatives(SURFACES["cliff"])
-    _, (g, face, far), (h, _, _) = at([(0.0, 0.0), (-1.0, 0.0), (5.0, 0.0)])
-    assert np.linalg.norm(np.linalg.solve(h, g)) < 1e-4  # the stationary point is within 1e-4 of (0, 0)
-    np.testing.assert_allclose(face, [-0.2 - 50.0, 0.0], rtol=1e-5)
-    assert np.all(np.isfinite(far))

@@ -7,26 +7,7 @@ import pytest
 from engine import mc_dropout, modifiers
 from engine import training as T
 from engine.datasets import make_dataset, split
-
-COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
-
-
-class CompileCounter:
-    """Counts XLA backend compilations while registered (jax.monitoring duration events)."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, event, duration, **kwargs):
-        if event == COMPILE_EVENT:
-            self.count += 1
-
-    def __enter__(self):
-        jax.monitoring.register_event_duration_secs_listener(self)
-        return self
-
-    def __exit__(self, *exc):
-        jax.monitoring.unregister_event_duration_listener(self)
+from tests.engine.compile_counter import CompileCounter
 
 
 def _circles(seed):
