@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import threading
+from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -163,7 +165,53 @@ def wait_for_warm_ups() -> None:
         future.result()
 
 
-def _gather(chunks: list[Chunk], evaluations: int) -> tuple[StepOutput, np.ndarray, np.ndarray]:
+Gathered = tuple[StepOutput, np.ndarray, np.ndarray]
+
+
+class RecentGroups:
+    """The gathered outputs of the last few :func:`simulate` groups (one optimizer kind's batch), by
+    everything that determines them: surface, its parameters, start, steps, noise and the group's
+    configurations in batch order.
+
+    Moving one run's slider changes one group; the others are taken from here instead of being computed
+    again (the compiled loop is deterministic, so they are the same numbers). Only small records are kept
+    (large ones are lent from :data:`RECORDS` and must go back to it), read-only, at most ``size``.
+    """
+
+    def __init__(self, size: int = 32):
+        self._entries: OrderedDict[tuple, Gathered] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Gathered | None:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+            return self._entries.get(key)
+
+    def put(self, key: tuple, gathered: Gathered) -> None:
+        for array in jax.tree.leaves(gathered):
+            array.flags.writeable = False
+        with self._lock:
+            self._entries[key] = gathered
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+RECENT_GROUPS = RecentGroups()
+
+
+def _lent(chunks: list[Chunk]) -> bool:
+    """Whether these chunks' record is large enough to be lent from :data:`RECORDS`."""
+    return RECORDS.worth(x.shape for x in jax.tree.leaves(chunks[0].output))
+
+
+def _gather(chunks: list[Chunk], evaluations: int) -> Gathered:
     """Chunks joined over time as NumPy (views of the record buffers; large ones lent by :data:`RECORDS`),
     plus per run the divergence step (−1: none) and reason index.
 
@@ -171,7 +219,7 @@ def _gather(chunks: list[Chunk], evaluations: int) -> tuple[StepOutput, np.ndarr
     run diverged at its first one. Only runs with a non-finite loss total are searched. A bad point at
     or after ``evaluations`` (in the padding of the last chunk) belongs to no reported step.
     """
-    lend = RECORDS.lend if RECORDS.worth(x.shape for x in jax.tree.leaves(chunks[0].output)) else np.asarray
+    lend = RECORDS.lend if _lent(chunks) else np.asarray
     if len(chunks) == 1:
         out = jax.tree.map(lambda x: lend(x)[:evaluations], chunks[0].output)
     else:
@@ -202,21 +250,33 @@ def simulate(
 
     ``steps + 1`` points are evaluated (θ₀ … θ_steps); the update computed after the last point is
     discarded, so a divergence there does not count. Identical configurations are computed once, so they
-    get identical results (XLA:CPU's code for different lanes of a batch can differ in the last bit).
+    get identical results (XLA:CPU's code for different lanes of a batch can differ in the last bit). An
+    optimizer kind whose runs, surface, start, steps and noise are those of a recent call is not computed
+    again (:class:`RecentGroups`): moving one run's slider computes one group.
     """
     sp = SURFACES[surface].param_vector(surface_params)
     start = np.asarray(start, np.float32)
     keys = [_config_key(run) for run in runs]
+    noise_key = json.dumps(noise, sort_keys=True)
     rows: dict[str, dict[str, int]] = {}  # optimizer -> its distinct configurations -> row in its batch
     for run, key in zip(runs, keys, strict=True):
         group = rows.setdefault(run.optimizer, {})
         group.setdefault(key, len(group))
+    context = (surface, np.asarray(sp).tobytes(), start.tobytes(), steps, noise_key)
+    gathered: dict[str, Gathered] = {}
     launched = {}
     for optimizer, group in rows.items():
-        inputs, plain = _device_inputs(tuple(group), json.dumps(noise, sort_keys=True))
+        recent = RECENT_GROUPS.get((*context, *group))
+        if recent is not None:
+            gathered[optimizer] = recent
+            continue
+        inputs, plain = _device_inputs(tuple(group), noise_key)
         starts = np.broadcast_to(start, (inputs.clip.mode.shape[0], 2)).copy()
         launched[optimizer] = _run_chunks(optimizer, surface, sp, starts, inputs, plain, steps + 1)
-    gathered = {optimizer: _gather(chunks, steps + 1) for optimizer, chunks in launched.items()}
+    for optimizer, chunks in launched.items():
+        gathered[optimizer] = _gather(chunks, steps + 1)
+        if not _lent(chunks):
+            RECENT_GROUPS.put((*context, *rows[optimizer]), gathered[optimizer])
     results = []
     for run, key in zip(runs, keys, strict=True):
         out, diverged_at, reason = gathered[run.optimizer]

@@ -5,9 +5,19 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from engine import runner
 from engine.batched_loop import Chunk, StepOutput, compiled
 from engine.optimizers import OPTIMIZERS
-from engine.runner import DIVERGENCE_REASONS, RunConfig, _gather, simulate, sweep, wait_for_warm_ups
+from engine.runner import (
+    DIVERGENCE_REASONS,
+    RECENT_GROUPS,
+    RecentGroups,
+    RunConfig,
+    _gather,
+    simulate,
+    sweep,
+    wait_for_warm_ups,
+)
 from engine.surfaces import SURFACES
 from tests.engine.compile_counter import CompileCounter
 
@@ -94,9 +104,49 @@ def test_same_spec_twice_gives_identical_numbers():
     a, b = simulate("quadratic", QUAD_PARAMS, START, runs, 30, noise={"sigma": 0.3, "seed": 2})
     np.testing.assert_array_equal(a.points, b.points)
     np.testing.assert_array_equal(a.loss, b.loss)
+    RECENT_GROUPS.clear()  # computed again, not taken from the last call
     again = simulate("quadratic", QUAD_PARAMS, START, runs, 30, noise={"sigma": 0.3, "seed": 2})[0]
     np.testing.assert_array_equal(a.points, again.points)
     np.testing.assert_array_equal(a.learning_rate, again.learning_rate)
+
+
+def test_moving_one_runs_slider_computes_only_its_optimizer(monkeypatch):
+    launched = []
+    run_chunks = runner._run_chunks
+    monkeypatch.setattr(runner, "_run_chunks", lambda opt, *a, **k: launched.append(opt) or run_chunks(opt, *a, **k))
+    runs = [RunConfig("sgd", {"learning_rate": 0.01}), RunConfig("momentum", {"learning_rate": 0.01, "momentum": 0.9})]
+    runs.append(RunConfig("adam", ADAM))
+    simulate("quadratic", QUAD_PARAMS, START, runs, 40)
+    moved = [*runs[:2], RunConfig("adam", {**ADAM, "learning_rate": 0.05})]
+    launched.clear()
+    after_move = simulate("quadratic", QUAD_PARAMS, START, moved, 40)
+    assert launched == ["adam"]
+    RECENT_GROUPS.clear()
+    afresh = simulate("quadratic", QUAD_PARAMS, START, moved, 40)
+    for kept, computed in zip(after_move, afresh, strict=True):
+        np.testing.assert_array_equal(kept.points, computed.points)
+        np.testing.assert_array_equal(kept.loss, computed.loss)
+        np.testing.assert_array_equal(kept.learning_rate, computed.learning_rate)
+    with pytest.raises(ValueError, match="read-only"):
+        after_move[0].loss[0] = 0.0  # shared with later calls: nobody may change it
+    for change in ({"start": (0.5, 0.5)}, {"steps": 41}, {"noise": {"sigma": 0.1, "seed": 0}}):
+        launched.clear()
+        args = {"start": START, "steps": 40, "noise": None, **change}
+        simulate("quadratic", QUAD_PARAMS, args["start"], moved, args["steps"], args["noise"])
+        assert launched == ["sgd", "momentum", "adam"], change
+    launched.clear()
+    simulate("quadratic", {"kappa": 3.0, "theta": 0.3}, START, moved, 40)
+    assert launched == ["sgd", "momentum", "adam"]
+
+
+def test_recent_groups_keep_the_newest_entries_up_to_their_size():
+    recent = RecentGroups(size=2)
+    values = {k: (StepOutput(np.zeros(3), np.zeros(3), None, None), np.zeros(1), np.zeros(1)) for k in "abc"}
+    recent.put(("a",), values["a"])
+    recent.put(("b",), values["b"])
+    assert recent.get(("a",)) is values["a"]  # now the most recently used
+    recent.put(("c",), values["c"])
+    assert recent.get(("b",)) is None and recent.get(("a",)) is values["a"] and recent.get(("c",)) is values["c"]
 
 
 def test_repeated_runs_among_many_get_identical_paths():
