@@ -72,10 +72,13 @@ def adam_on_rosenbrock(xp: SimpleNamespace, x, y, steps: int, learning_rate: flo
     return points, loss, diverged_at
 
 
-NUMPY = SimpleNamespace(
-    zeros_like=np.zeros_like, empty=np.empty, full=np.full, isfinite=np.isfinite, maximum=np.maximum,
-    abs=np.abs, sqrt=np.sqrt, float32=np.float32, int64=np.int64,
-)  # fmt: skip
+def array_library(module) -> SimpleNamespace:
+    """The array functions :func:`adam_on_rosenbrock` uses, taken from ``numpy`` or ``torch`` (same names)."""
+    names = ("zeros_like", "empty", "full", "isfinite", "maximum", "abs", "sqrt", "float32", "int64")
+    return SimpleNamespace(**{name: getattr(module, name) for name in names})
+
+
+NUMPY = array_library(np)
 
 
 def numpy_run(start: np.ndarray, steps: int, learning_rate: float = LR, track_divergence: bool = True):
@@ -86,13 +89,9 @@ def numpy_run(start: np.ndarray, steps: int, learning_rate: float = LR, track_di
 def torch_run(start: np.ndarray, steps: int, learning_rate: float = LR):
     import torch
 
-    xp = SimpleNamespace(
-        zeros_like=torch.zeros_like, empty=torch.empty, full=torch.full, isfinite=torch.isfinite,
-        maximum=torch.maximum, abs=torch.abs, sqrt=torch.sqrt, float32=torch.float32, int64=torch.int64,
-    )  # fmt: skip
     with torch.no_grad():
         x, y = (torch.from_numpy(np.ascontiguousarray(start[:, i])) for i in (0, 1))
-        return tuple(a.numpy() for a in adam_on_rosenbrock(xp, x, y, steps, learning_rate))
+        return tuple(a.numpy() for a in adam_on_rosenbrock(array_library(torch), x, y, steps, learning_rate))
 
 
 def check_same_work(contenders: dict, runs: int = 64, steps: int = 50) -> dict[str, float]:

@@ -262,11 +262,12 @@ def simulate(
     for run, key in zip(runs, keys, strict=True):
         group = rows.setdefault(run.optimizer, {})
         group.setdefault(key, len(group))
-    context = (surface, np.asarray(sp).tobytes(), start.tobytes(), steps, noise_key)
+    context = (surface, sp.tobytes(), start.tobytes(), steps, noise_key)
+    group_keys = {optimizer: (*context, *group) for optimizer, group in rows.items()}
     gathered: dict[str, Gathered] = {}
     launched = {}
     for optimizer, group in rows.items():
-        recent = RECENT_GROUPS.get((*context, *group))
+        recent = RECENT_GROUPS.get(group_keys[optimizer])
         if recent is not None:
             gathered[optimizer] = recent
             continue
@@ -276,7 +277,7 @@ def simulate(
     for optimizer, chunks in launched.items():
         gathered[optimizer] = _gather(chunks, steps + 1)
         if not _lent(chunks):
-            RECENT_GROUPS.put((*context, *rows[optimizer]), gathered[optimizer])
+            RECENT_GROUPS.put(group_keys[optimizer], gathered[optimizer])
     results = []
     for run, key in zip(runs, keys, strict=True):
         out, diverged_at, reason = gathered[run.optimizer]
