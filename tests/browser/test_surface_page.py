@@ -78,6 +78,31 @@ def test_page_draws_contour_paths_and_loss_without_errors(lab: Lab, artifacts) -
     assert (artifacts / "surface.png").stat().st_size > 20_000
 
 
+def test_a_wide_surface_gets_the_whole_row_for_its_map(lab: Lab, artifacts) -> None:
+    def map_share() -> float:
+        widths = lab.page.evaluate(
+            "() => [document.querySelector('.contour-card'), document.querySelector('.charts')]"
+            ".map((el) => el.getBoundingClientRect().width)"
+        )
+        return widths[0] / widths[1]
+
+    def plot_height() -> float:
+        return lab.page.evaluate("() => document.getElementById('contour')._fullLayout._size.h")
+
+    lab.open("#surface=rosenbrock")
+    assert map_share() < 0.6
+    lab.page.locator("#surface-panel select").first.select_option("cliff")
+    lab.page.wait_for_function("() => document.querySelector('.charts').classList.contains('wide-map')")
+    lab.page.wait_for_function("() => (document.getElementById('contour')._fullLayout.xaxis.range || [])[1] === 6")
+    assert map_share() > 0.95
+    # at equal x/y scales the 10 × 4 domain is 2.5 times as wide as tall: the map is now ~370 px tall, not ~230
+    assert plot_height() > 330
+    lab.page.screenshot(path=str(artifacts / "surface-cliff.png"), full_page=True)
+    lab.page.locator("#surface-panel select").first.select_option("himmelblau")
+    lab.page.wait_for_function("() => !document.querySelector('.charts').classList.contains('wide-map')")
+    assert map_share() < 0.6
+
+
 def test_learning_rate_slider_redraws_path_while_dragging(lab: Lab) -> None:
     lab.open()
     before = lab.paths()

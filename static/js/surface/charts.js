@@ -15,6 +15,12 @@ export function contourLevels(z, logLevels) {
   return z.map((row) => row.map((v) => Math.log10(v - min + 1e-3)));
 }
 
+/** Whether a domain ([[x0, x1], [y0, y1]]) is wide enough that the map gets the whole row (cliff, plateau:
+ * 10 × 4); at equal x/y scales a half-width map of such a surface would be a thin strip. */
+export function isWideDomain([xr, yr]) {
+  return (xr[1] - xr[0]) / (yr[1] - yr[0]) >= 1.8;
+}
+
 export class ContourChart {
   /** `onPickStart([x, y], {final})`: the user clicked the map or is dragging the start marker. */
   constructor(div, { onPickStart } = {}) {

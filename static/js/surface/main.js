@@ -6,7 +6,7 @@ import { formatNumber } from "../numbers.js";
 import { completeSurfaceParams, normalizeState, parseHash, runSpec, serializeState, toSpec } from "../state.js";
 import { applyHidden, HashWriter, startPage } from "../page.js";
 import { renderAbout } from "./about.js";
-import { ContourChart, LossChart } from "./charts.js";
+import { ContourChart, isWideDomain, LossChart } from "./charts.js";
 import { RunList, SurfacePanel, runStyle } from "./controls.js";
 import { GridLoader } from "./grid.js";
 import { renderLegend } from "./legend.js";
@@ -32,6 +32,7 @@ class SurfaceLab {
     this.grids = new GridLoader({
       onGrid: (surface, grid) => {
         if (surface.name !== this.state.surface) return;
+        document.querySelector(".charts").classList.toggle("wide-map", isWideDomain(this.surface.domain));
         this.contour.setSurface(this.surface, grid);
         this.requestRender();
       },
