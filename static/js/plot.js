@@ -19,6 +19,21 @@ export function plotConfig(extra = {}) {
   return { responsive: true, displaylogo: false, showTips: false, locale: locale.name, modeBarButtonsToRemove: REMOVED_BUTTONS, ...extra };
 }
 
+/**
+ * Redraw a Plotly chart at its container's new width whenever that changes (Plotly's `responsive`
+ * follows only the window; a page's grid can change a chart's width without the window moving).
+ * `before()` runs first, e.g. to set a height that depends on the width.
+ */
+export function followWidth(div, before = () => {}) {
+  let width = div.clientWidth;
+  new ResizeObserver(() => {
+    if (div.clientWidth === width) return;
+    width = div.clientWidth;
+    before();
+    if (div._fullLayout) Plotly.Plots.resize(div);
+  }).observe(div);
+}
+
 /** A transparent-paper layout with the shared font; `extra` is merged on top. */
 export function baseLayout(extra = {}) {
   return {

@@ -86,21 +86,40 @@ def test_a_wide_surface_gets_the_whole_row_for_its_map(lab: Lab, artifacts) -> N
         )
         return widths[0] / widths[1]
 
-    def plot_height() -> float:
-        return lab.page.evaluate("() => document.getElementById('contour')._fullLayout._size.h")
+    def plot_fits_its_card(surface: str, xmax: float) -> dict:
+        """Wait until the map shows ``surface`` drawn to its card's width; its plot area's size."""
+        lab.page.wait_for_function(
+            """([xmax]) => {
+                const div = document.getElementById('contour');
+                const full = div._fullLayout;
+                return full && full.xaxis.range[1] === xmax && Math.abs(full.width - div.clientWidth) <= 2;
+            }""",
+            arg=[xmax],
+        )
+        return lab.page.evaluate("() => document.getElementById('contour')._fullLayout._size")
 
+    select = lab.page.locator("#surface-panel select").first
     lab.open("#surface=rosenbrock")
     assert map_share() < 0.6
-    lab.page.locator("#surface-panel select").first.select_option("cliff")
+    select.select_option("cliff")
     lab.page.wait_for_function("() => document.querySelector('.charts').classList.contains('wide-map')")
-    lab.page.wait_for_function("() => (document.getElementById('contour')._fullLayout.xaxis.range || [])[1] === 6")
+    size = plot_fits_its_card("cliff", 6)
     assert map_share() > 0.95
-    # at equal x/y scales the 10 × 4 domain is 2.5 times as wide as tall: the map is now ~370 px tall, not ~230
-    assert plot_height() > 330
+    # at equal x/y scales the 10 × 4 domain is 2.5 times as wide as tall: the map is ~370 px tall, not ~230
+    assert size["h"] > 330 and size["w"] > 2.3 * size["h"]
     lab.page.screenshot(path=str(artifacts / "surface-cliff.png"), full_page=True)
-    lab.page.locator("#surface-panel select").first.select_option("himmelblau")
+    select.select_option("himmelblau")
     lab.page.wait_for_function("() => !document.querySelector('.charts').classList.contains('wide-map')")
+    size = plot_fits_its_card("himmelblau", 5)
     assert map_share() < 0.6
+    assert size["w"] == pytest.approx(size["h"], rel=0.05)  # square domain, square map, inside its card
+    # the step charts follow their cards too
+    widths = lab.page.evaluate(
+        "() => ['loss', 'grad'].map((id) => [document.getElementById(id)._fullLayout.width,"
+        " document.getElementById(id).clientWidth])"
+    )
+    for drawn, card in widths:
+        assert abs(drawn - card) <= 2
 
 
 def test_learning_rate_slider_redraws_path_while_dragging(lab: Lab) -> None:

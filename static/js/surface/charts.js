@@ -2,7 +2,7 @@
 /* global Plotly */
 
 import { formatNumber } from "../numbers.js";
-import { AXIS, FONT, plotConfig as config } from "../plot.js";
+import { AXIS, FONT, followWidth, plotConfig as config } from "../plot.js";
 
 // Light, low-saturation fill so the coloured paths carry the eye; the valley floor is darkest.
 const SURFACE_SCALE = [[0, "#5f7c9e"], [0.3, "#93abc6"], [0.6, "#c3d1e1"], [0.82, "#e2e9f1"], [1, "#fafbfd"]];
@@ -35,6 +35,7 @@ export class ContourChart {
     this.rendered = false;
     this.listen();
     window.addEventListener("resize", () => this.fitHeight());
+    followWidth(div, () => this.fitHeight());
   }
 
   /** Size the plot to the surface's aspect ratio (equal x/y scales), within the window's height. */
@@ -284,6 +285,7 @@ export class LossChart {
     this.cursor = 0;
     this.labels = { step: "step", loss: "loss", lossLog: "loss (log scale)" };
     this.rendered = false;
+    followWidth(div);
   }
 
   /** Runs: [{loss, gradNorm, color, dash, name}]. */
