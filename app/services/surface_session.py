@@ -97,9 +97,9 @@ class SurfaceSession:
                 self.play()
                 return self.state_message()
             case StepMessage():
-                self.move(self.cursor + msg.count)
+                return self.move(self.cursor + msg.count)
             case SeekMessage():
-                self.move(msg.step)
+                return self.move(msg.step)
             case SpeedMessage():
                 self.steps_per_second = msg.steps_per_second
                 return self.state_message()
@@ -139,11 +139,13 @@ class SurfaceSession:
         self.playing, self._budget = True, 0.0
         self._last_tick = self._next_tick = time.monotonic()
 
-    def move(self, cursor: int) -> None:
-        """Step or seek: pause and send the points at the new cursor."""
-        self.playing = False
+    def move(self, cursor: int) -> dict | None:
+        """Step or seek: pause and send the points at the new cursor; a state message if that paused
+        playback (the client's play button must say so)."""
+        was_playing, self.playing = self.playing, False
         self.cursor = max(0, min(cursor, self.horizon))
         self.tick_from = self.cursor
+        return self.state_message() if was_playing else None
 
     def ack(self, seq: int) -> None:
         self.acked = max(self.acked, min(seq, self.seq))

@@ -73,20 +73,32 @@ export class SpeedSelect {
   }
 }
 
-/** Space: play/pause (also while a slider or checkbox has the focus); → `forward()`, ← `back()` when
- * given (a key without a handler keeps its usual meaning), unless a control that uses them has the focus. */
-export function bindPlayerKeys({ toggle, forward, back = null }) {
+/** Space: play/pause (also while a slider, a checkbox or one of the player's own buttons, inside
+ * `player`, has the focus: Space there would otherwise press that step button again); → `forward()`,
+ * ← `back()` when given (a key without a handler keeps its usual meaning), unless a control that uses
+ * them has the focus. */
+export function bindPlayerKeys({ toggle, forward, back = null, player = null }) {
   const arrows = { ArrowRight: forward, ArrowLeft: back };
+  let spaceTaken = false;
   document.addEventListener("keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const target = event.target;
     const onRangeOrCheck = target instanceof HTMLInputElement && (target.type === "range" || target.type === "checkbox");
-    if (event.key === " " && (!isEditableTarget(target) || onRangeOrCheck)) {
+    const onPlayerButton = target instanceof HTMLButtonElement && Boolean(player?.contains(target));
+    if (event.key === " " && (!isEditableTarget(target) || onRangeOrCheck || onPlayerButton)) {
       event.preventDefault();
-      toggle();
+      spaceTaken = true;
+      if (!event.repeat) toggle();
     } else if (arrows[event.key] && !isEditableTarget(target)) {
       event.preventDefault();
       arrows[event.key]();
+    }
+  });
+  // A focused button presses itself when Space comes up: Space already toggled playback, so not that too.
+  document.addEventListener("keyup", (event) => {
+    if (event.key === " " && spaceTaken) {
+      event.preventDefault();
+      spaceTaken = false;
     }
   });
 }

@@ -154,6 +154,41 @@ def test_ticks_follow_the_cursor_and_acks_release_more(client):
         assert cursor == 200 and seen >= 1 and state["playing"] is False
 
 
+def test_stepping_or_seeking_while_playing_pauses_and_says_so(client):
+    def messages_until_speed(marker: int) -> tuple[list[dict], int]:
+        """The state messages before the answer to a speed change to ``marker``, and the last tick's cursor."""
+        states, cursor = [], None
+        while True:
+            message = ws.receive()
+            if "bytes" in message:
+                tick = decode_frame(message["bytes"])[0]
+                cursor = tick["cursor"]
+                send(ws, type="ack", seq=tick["seq"])
+                continue
+            state = json.loads(message["text"])
+            if state["steps_per_second"] == marker:
+                return states, cursor
+            states.append(state)
+
+    with client.websocket_connect("/ws/v1/surface") as ws:
+        send(ws, type="start", spec=SPEC)
+        send(ws, type="ack", seq=receive_frame(ws)[0]["seq"])
+        for move in ({"type": "step", "count": 1}, {"type": "seek", "step": 40}):
+            send(ws, type="speed", steps_per_second=5)
+            send(ws, type="resume")
+            messages_until_speed(5)
+            send(ws, **move)
+            send(ws, type="speed", steps_per_second=7)  # a marker: its answer ends what the move caused
+            states, cursor = messages_until_speed(7)
+            assert [s["playing"] for s in states][-1] is False
+            assert states[-1]["cursor"] == cursor
+        assert cursor == 40
+        send(ws, type="step", count=1)  # already paused: the tick alone answers
+        send(ws, type="speed", steps_per_second=9)
+        states, cursor = messages_until_speed(9)
+        assert states == [] and cursor == 41
+
+
 def test_stop_closes_and_abrupt_disconnects_leak_no_threads(client):
     with client.websocket_connect("/ws/v1/surface") as ws:
         send(ws, type="start", spec=SPEC)

@@ -176,6 +176,41 @@ def test_play_advances_the_cursor_and_pause_stops_it(lab: Lab) -> None:
     lab.page.wait_for_function(f"() => ({CURSOR_JS})() === {stopped}")
 
 
+def test_stepping_while_playing_pauses_and_space_on_a_focused_button_only_plays(lab: Lab) -> None:
+    lab.open()
+    page = lab.page
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(f"() => ({CURSOR_JS})() > 10")
+    step_forward = page.get_by_role("button", name="Step forward")
+    step_forward.click()
+    expect(page.locator("button.play")).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("button.play")).to_have_text("Play")
+    time.sleep(0.3)  # ticks already in flight land
+    stopped = lab.cursor()
+    time.sleep(0.3)
+    assert lab.cursor() == stopped  # paused for real, not only on the button
+    # the step button keeps the focus: Space plays (once), it does not press that button again
+    page.keyboard.press("Space")
+    page.wait_for_function(f"() => ({CURSOR_JS})() > {stopped + 5}")
+    expect(page.locator("button.play")).to_have_text("Pause")
+    page.keyboard.press("Space")
+    expect(page.locator("button.play")).to_have_text("Play")
+    # one press of Play resumes after a seek made while playing
+    page.locator("button.play").click()
+    expect(page.locator("button.play")).to_have_text("Pause")
+    lab.set_slider(".scrub", -3)
+    expect(page.locator("button.play")).to_have_text("Play")
+    time.sleep(0.3)
+    before = lab.cursor()
+    page.locator("button.play").click()
+    page.wait_for_function(f"() => ({CURSOR_JS})() > {before + 5}")
+    # Space on the focused play button toggles once (not once for the key and once for the button)
+    page.keyboard.press("Space")
+    expect(page.locator("button.play")).to_have_text("Play")
+    time.sleep(0.4)
+    expect(page.locator("button.play")).to_have_text("Play")
+
+
 def test_language_toggle_switches_to_chinese(lab: Lab) -> None:
     lab.open()
     lab.page.locator('button[data-lang="zh"]').click()

@@ -23,7 +23,7 @@ export class NetworkPlayer {
       this.speed.element,
       setText(el("span", { class: "keys-hint" }), "player.netKeys"),
     );
-    bindPlayerKeys({ toggle: () => this.playButton.toggle(), forward: () => this.on.step() }); // training only goes forward
+    bindPlayerKeys({ toggle: () => this.playButton.toggle(), forward: () => this.on.step(), player: root }); // training only goes forward
     this.setStep(0, 0);
   }
 

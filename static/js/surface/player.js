@@ -16,13 +16,14 @@ export class Player {
     this.scrubbing = false;
 
     this.playButton = new PlayButton(on);
-    this.backButton = iconButton("back", "player.stepBack", () => this.on.step(-1));
-    this.forwardButton = iconButton("forward", "player.stepForward", () => this.on.step(1));
+    this.backButton = iconButton("back", "player.stepBack", () => this.step(-1));
+    this.forwardButton = iconButton("forward", "player.stepForward", () => this.step(1));
 
     const scrubId = uniqueId("scrub");
     const scrubLabel = setText(el("label", { for: scrubId, class: "sr-only" }), "player.scrub");
     this.scrub = el("input", { type: "range", id: scrubId, class: "slider scrub", min: 0, max: 0, step: 1, value: 0 });
     this.scrub.addEventListener("input", () => {
+      this.setPlaying(false); // the server pauses on a seek (and says so)
       this.cursor = Number(this.scrub.value);
       this.renderCursor();
       this.on.seek(this.cursor);
@@ -38,8 +39,14 @@ export class Player {
       this.speed.element,
       setText(el("span", { class: "keys-hint" }), "player.keys"),
     );
-    bindPlayerKeys({ toggle: () => this.playButton.toggle(), forward: () => this.on.step(1), back: () => this.on.step(-1) });
+    bindPlayerKeys({ toggle: () => this.playButton.toggle(), forward: () => this.step(1), back: () => this.step(-1), player: root });
     this.renderCursor();
+  }
+
+  /** Step the cursor; the server pauses playback for it (and says so), the button shows it at once. */
+  step(count) {
+    this.setPlaying(false);
+    this.on.step(count);
   }
 
   get playing() {
