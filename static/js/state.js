@@ -186,6 +186,24 @@ export function completeRun(run, catalog) {
   return { optimizer: spec.id, hyperparameters, schedule, clip };
 }
 
+/**
+ * `run` switched to optimizer `id`. A hyperparameter keeps its value when the new optimizer has one of
+ * the same name with the same catalog default: the same role at the same scale (SGD's, momentum's,
+ * Nesterov's and Adam's ε; momentum α; Adam's and Nadam's ρ₁, ρ₂, δ), so "same ε, another optimizer"
+ * is one click. Others start from the new defaults (Newton's and AdaDelta's ε of 1 is a multiplier,
+ * AdaGrad's 0.1 a step per coordinate). Schedule and clipping stay.
+ */
+export function switchOptimizer(run, id, catalog) {
+  const before = catalog.optimizers.find((o) => o.id === run.optimizer);
+  const after = catalog.optimizers.find((o) => o.id === id);
+  const kept = {};
+  for (const h of after?.hyperparameters ?? []) {
+    const old = before?.hyperparameters.find((b) => b.name === h.name);
+    if (old && old.default === h.default && Number.isFinite(run.hyperparameters?.[h.name])) kept[h.name] = run.hyperparameters[h.name];
+  }
+  return completeRun({ optimizer: id, hyperparameters: kept, schedule: run.schedule, clip: run.clip }, catalog);
+}
+
 /** Surface params with every value set and in range. */
 export function completeSurfaceParams(surface, params = {}) {
   const out = {};

@@ -260,6 +260,28 @@ def test_server_errors_show_a_banner(lab: Lab) -> None:
     expect(banner).to_contain_text("steps")
 
 
+def test_switching_optimizer_keeps_the_comparable_hyperparameters(lab: Lab) -> None:
+    lab.open("#runs=sgd(learning_rate:0.002)~adam(learning_rate:0.05,b1:0.8)")
+    page = lab.page
+
+    def run(index: int) -> dict:
+        return page.evaluate(f"() => window.surfaceLab.state.runs[{index}]")
+
+    def switch(index: int, optimizer: str) -> None:
+        page.locator(f'.run-card[data-run="{index}"] .field-optimizer select').select_option(optimizer)
+
+    switch(0, "momentum")  # same ε (both default to 0.01), α from momentum's default
+    assert run(0)["hyperparameters"] == {"learning_rate": 0.002, "momentum": 0.9}
+    expect(page.locator('.run-card[data-run="0"] .field-slider output').first).to_have_text("0.002")
+    switch(0, "newton")  # Newton's ε is a multiplier (default 1): not SGD's scale
+    assert run(0)["hyperparameters"] == {"learning_rate": 1}
+    switch(1, "nadam")  # Adam → Nadam keeps ε, ρ₁, ρ₂ and δ
+    assert run(1)["hyperparameters"] == {"learning_rate": 0.05, "b1": 0.8, "b2": 0.999, "eps": 1e-8}
+    switch(1, "adagrad")
+    assert run(1)["hyperparameters"] == {"learning_rate": 0.1, "eps": 1e-7}
+    page.wait_for_function("() => location.hash.includes('runs=newton(learning_rate:1)~adagrad(')")
+
+
 def test_protocol_and_state_modules_round_trip(lab: Lab) -> None:
     lab.page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
     lab.page.goto(f"{lab.base}/api/v1/catalog")  # same origin, no charts: just the pure modules

@@ -5,7 +5,7 @@ import { el, setChildren } from "../dom.js";
 import { setText, t } from "../i18n.js";
 import { setMath } from "../mathml.js";
 import { formatNumber } from "../numbers.js";
-import { completeRun } from "../state.js";
+import { switchOptimizer } from "../state.js";
 import { byCatalog, byKey, selectField, slider, textField } from "../widgets.js";
 
 const CLIP_RANGE = { min: 1e-6, max: 1e6, default: 1 };
@@ -70,7 +70,7 @@ export class RunCard {
       label: byKey("label.optimizer"),
       options: this.catalog.optimizers.map((o) => ({ value: o.id, label: byCatalog(`optimizer.${o.id}`, o.name) })),
       onChange: (id) => {
-        this.run = completeRun({ optimizer: id, schedule: this.run.schedule, clip: this.run.clip }, this.catalog);
+        this.run = switchOptimizer(this.run, id, this.catalog);
         this.build();
         this.emit();
       },
