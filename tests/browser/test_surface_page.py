@@ -260,6 +260,18 @@ def test_server_errors_show_a_banner(lab: Lab) -> None:
     expect(banner).to_contain_text("steps")
 
 
+def test_a_long_surface_formula_fits_its_box(lab: Lab) -> None:
+    lab.open("#surface=beale")
+    formula = lab.page.locator("#about .formula")
+    expect(formula.locator("math")).to_be_visible()
+    fit = formula.evaluate("(el) => [el.scrollWidth, el.clientWidth, parseFloat(getComputedStyle(el).fontSize)]")
+    assert fit[0] <= fit[1] + 1  # all three squares in view, nothing to scroll
+    assert fit[2] < 19.2  # smaller than the 1.2rem a short formula gets
+    lab.page.locator("#surface-panel select").first.select_option("saddle")
+    expect(formula.locator("math")).to_contain_text("y")
+    assert formula.evaluate("(el) => getComputedStyle(el).fontSize") == "19.2px"
+
+
 def test_switching_optimizer_keeps_the_comparable_hyperparameters(lab: Lab) -> None:
     lab.open("#runs=sgd(learning_rate:0.002)~adam(learning_rate:0.05,b1:0.8)")
     page = lab.page

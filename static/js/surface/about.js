@@ -22,4 +22,31 @@ export function renderAbout(root, surface) {
     surface.minima.length ? el("dd", {}, surface.minima.map(pair).join("  ")) : setText(el("dd"), "about.noMinima"),
   );
   setChildren(root, title, formula, description, facts);
+  fitFormula(formula);
+  followWidth(root);
+}
+
+/** Shrink a formula wider than its box (Beale's three squares) to fit it, down to 60 % of its size:
+ * MathML has no line breaking here, and a scrolled formula is lost on a projector. */
+function fitFormula(formula) {
+  formula.style.fontSize = "";
+  if (!formula.clientWidth) return; // hidden
+  const over = formula.scrollWidth / formula.clientWidth;
+  const base = parseFloat(getComputedStyle(formula).fontSize);
+  if (over > 1.005) formula.style.fontSize = `${Math.max(0.6 * base, base / over).toFixed(1)}px`;
+}
+
+const followed = new WeakSet();
+
+/** Fit the formula again whenever the about box changes width (a wide surface, a resized window). */
+function followWidth(root) {
+  if (followed.has(root)) return;
+  followed.add(root);
+  let width = root.clientWidth;
+  new ResizeObserver(() => {
+    if (root.clientWidth === width) return;
+    width = root.clientWidth;
+    const formula = root.querySelector(".formula");
+    if (formula) fitFormula(formula);
+  }).observe(root);
 }
