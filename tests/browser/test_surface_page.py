@@ -272,6 +272,19 @@ def test_a_long_surface_formula_fits_its_box(lab: Lab) -> None:
     assert formula.evaluate("(el) => getComputedStyle(el).fontSize") == "19.2px"
 
 
+def test_a_piecewise_schedule_takes_over_the_learning_rate_slider(lab: Lab) -> None:
+    lab.open()
+    card = lab.page.locator('.run-card[data-run="0"]')
+    rate = card.locator('input[data-param="learning_rate"]')
+    card.locator("summary").click()
+    card.locator('select[data-field="schedule"]').select_option("piecewise")
+    expect(rate).to_be_disabled()
+    expect(card.locator(".rate-note")).to_have_text("Set by the piecewise schedule's rates below.")
+    card.locator('select[data-field="schedule"]').select_option("exponential")
+    expect(rate).to_be_enabled()
+    expect(card.locator(".rate-note")).to_be_hidden()
+
+
 def test_switching_optimizer_keeps_the_comparable_hyperparameters(lab: Lab) -> None:
     lab.open("#runs=sgd(learning_rate:0.002)~adam(learning_rate:0.05,b1:0.8)")
     page = lab.page

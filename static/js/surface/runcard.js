@@ -86,7 +86,7 @@ export class RunCard {
     rule.setAttribute("aria-label", t("run.rule", { name: spec.name }));
     const reference = el("p", { class: "reference" }, spec.reference);
 
-    const sliders = spec.hyperparameters.map((h) =>
+    const fields = spec.hyperparameters.map((h) =>
       slider({
         param: h,
         value: this.run.hyperparameters[h.name],
@@ -95,8 +95,12 @@ export class RunCard {
           this.run.hyperparameters[h.name] = v;
           this.emit();
         },
-      }).root,
+      }),
     );
+    const sliders = fields.map((f) => f.root);
+    this.rateField = fields[spec.hyperparameters.findIndex((h) => h.name === "learning_rate")] ?? null;
+    this.rateNote = setText(el("p", { class: "note rate-note", hidden: true }), "run.rateFromSchedule");
+    this.rateField?.root.append(this.rateNote);
 
     const more = el("details", { class: "run-more", open: Boolean(this.run.schedule || this.run.clip) });
     const summary = el("summary", {});
@@ -144,6 +148,15 @@ export class RunCard {
     );
     if (current === "piecewise") params.push(...this.piecewiseFields());
     setChildren(this.scheduleBox, select.root, current === "constant" ? null : formula, ...params);
+    this.showRateSource(current === "piecewise");
+  }
+
+  /** A piecewise schedule gives every rate itself: ε₀ then has no effect, so its slider says so. */
+  showRateSource(fromSchedule) {
+    if (!this.rateField) return;
+    this.rateField.input.disabled = fromSchedule;
+    this.rateField.root.classList.toggle("overridden", fromSchedule);
+    this.rateNote.hidden = !fromSchedule;
   }
 
   defaultSchedule(name) {
