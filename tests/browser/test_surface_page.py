@@ -285,6 +285,23 @@ def test_a_piecewise_schedule_takes_over_the_learning_rate_slider(lab: Lab) -> N
     expect(card.locator(".rate-note")).to_be_hidden()
 
 
+def test_runs_keep_their_colours_when_another_is_removed(lab: Lab) -> None:
+    colours_js = """() => (document.getElementById('contour').data || [])
+        .filter(t => t.meta && t.meta.role === 'path').map(t => t.line.color)"""
+    lab.open()  # SGD, momentum, Adam
+    page = lab.page
+    blue, orange, green = page.evaluate(colours_js)
+    assert len({blue, orange, green}) == 3
+    page.locator('.run-card[data-run="1"] button.remove').click()
+    page.wait_for_function(f"() => ({colours_js})().length === 2")
+    assert page.evaluate(colours_js) == [blue, green]  # Adam stays green, on the map and on its card
+    card_colour = "(el) => el.style.getPropertyValue('--run-color')"
+    assert page.locator('.run-card[data-run="1"]').evaluate(card_colour) == green
+    page.locator("#add-run").click()  # the new run takes the free colour
+    page.wait_for_function(f"() => ({colours_js})().length === 3")
+    assert page.evaluate(colours_js) == [blue, green, orange]
+
+
 def test_switching_optimizer_keeps_the_comparable_hyperparameters(lab: Lab) -> None:
     lab.open("#runs=sgd(learning_rate:0.002)~adam(learning_rate:0.05,b1:0.8)")
     page = lab.page

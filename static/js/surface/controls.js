@@ -11,7 +11,7 @@ import { RunCard } from "./runcard.js";
 // Okabe–Ito, most distinct first; yellow last (weakest on a light map). Runs 9–16 repeat them dashed.
 export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"];
 
-export function runStyle(index) {
+function runStyle(index) {
   return { color: PALETTE[index % PALETTE.length], dash: index < PALETTE.length ? "solid" : "dash" };
 }
 
@@ -119,18 +119,25 @@ export class RunList {
     this.state = state;
     this.on = on;
     this.cards = [];
+    this.slots = []; // per run, its colour's index in the palette: a run keeps its colour when another is removed
     addButton.addEventListener("click", () => this.add());
     this.rebuild();
   }
 
   rebuild() {
+    this.slots = this.state.runs.map((_, i) => i);
     this.cards = this.state.runs.map((run, i) => this.card(run, i));
     setChildren(this.list, this.cards.map((c) => c.root));
     this.sync();
   }
 
+  /** Colour and dash of the run at `index` (see `slots`). */
+  styleOf(index) {
+    return runStyle(this.slots[index] ?? index);
+  }
+
   card(run, index) {
-    const { color, dash } = runStyle(index);
+    const { color, dash } = this.styleOf(index);
     const card = new RunCard({
       catalog: this.catalog,
       run,
@@ -150,7 +157,7 @@ export class RunList {
 
   sync() {
     this.cards.forEach((card, i) => {
-      const { color, dash } = runStyle(i);
+      const { color, dash } = this.styleOf(i);
       card.setIndex(i, color, dash);
       card.setRemovable(this.cards.length > 1);
     });
@@ -164,6 +171,9 @@ export class RunList {
     const next = this.catalog.optimizers.find((o) => !used.has(o.id)) ?? this.catalog.optimizers[0];
     const run = completeRun({ optimizer: next.id }, this.catalog);
     this.state.runs.push(run);
+    let slot = 0;
+    while (this.slots.includes(slot)) slot += 1;
+    this.slots.push(slot);
     const card = this.card(run, this.state.runs.length - 1);
     this.cards.push(card);
     this.list.append(card.root);
@@ -175,6 +185,7 @@ export class RunList {
   remove(index) {
     if (this.state.runs.length <= 1) return;
     this.state.runs.splice(index, 1);
+    this.slots.splice(index, 1);
     const [card] = this.cards.splice(index, 1);
     card.root.remove();
     this.sync();

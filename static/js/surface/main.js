@@ -7,7 +7,7 @@ import { completeSurfaceParams, normalizeState, parseHash, runSpec, serializeSta
 import { applyHidden, HashWriter, startPage } from "../page.js";
 import { renderAbout } from "./about.js";
 import { ContourChart, isWideDomain, LossChart } from "./charts.js";
-import { RunList, SurfacePanel, runStyle } from "./controls.js";
+import { RunList, SurfacePanel } from "./controls.js";
 import { GridLoader } from "./grid.js";
 import { renderLegend } from "./legend.js";
 import { Player } from "./player.js";
@@ -226,14 +226,14 @@ class SurfaceLab {
   }
 
   styledRuns() {
-    return (this.paths?.runs ?? []).map((run, i) => ({ ...run, ...runStyle(i), name: this.runName(run, i) }));
+    return (this.paths?.runs ?? []).map((run, i) => ({ ...run, ...this.runList.styleOf(i), name: this.runName(run, i) }));
   }
 
   cursorPoints() {
     const k = this.state.cursor;
     return (this.paths?.runs ?? []).map((run, i) => {
       const at = Math.min(k, run.x.length - 1);
-      return { x: run.x[at], y: run.y[at], color: runStyle(i).color };
+      return { x: run.x[at], y: run.y[at], color: this.runList.styleOf(i).color };
     });
   }
 
