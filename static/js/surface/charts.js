@@ -276,6 +276,13 @@ export class ContourChart {
 }
 
 /** A per-step series of every run (loss, or gradient norm with `field: "gradNorm"`) with the cursor. */
+/** Ticks of a log axis spanning `decades`: every decade (every other past 12); 1, 2, 5 within one or two
+ * (Plotly's own choice there labels every digit, a cramped column); Plotly's choice for a sliver. */
+function logTickStep(decades) {
+  if (decades >= 2) return decades > 12 ? 2 : 1;
+  return decades >= 0.5 ? "D2" : undefined;
+}
+
 export class LossChart {
   constructor(div, { field = "loss" } = {}) {
     this.div = div;
@@ -328,7 +335,7 @@ export class LossChart {
       const [a, b] = [Math.log10(lo), Math.log10(hi)];
       const pad = Math.max(0.1, (b - a) * 0.04);
       const decades = b - a;
-      return { range: [a - pad, b + pad], dtick: decades >= 2 ? (decades > 12 ? 2 : 1) : undefined };
+      return { range: [a - pad, b + pad], dtick: logTickStep(decades) };
     }
     const pad = Math.max((hi - lo) * 0.05, Math.abs(hi) * 1e-3, 1e-9);
     return { range: [lo - pad, hi + pad] };
