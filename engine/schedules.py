@@ -56,7 +56,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "power",
             "Power decay",
             r"\epsilon_t = \frac{\epsilon_0}{(1 + t/k)^{c}}",
-            (ScheduleParam("k", "k", 100.0, 1.0, 1e5), ScheduleParam("c", "c", 1.0, 0.0, 4.0)),
+            (ScheduleParam("k", "steps scale k", 100.0, 1.0, 1e5), ScheduleParam("c", "power c", 1.0, 0.0, 4.0)),
         ),
         ScheduleSpec(
             "exponential",
@@ -87,8 +87,8 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "Linear decay",
             r"\epsilon_t = (1 - t/\tau)\,\epsilon_0 + (t/\tau)\,\epsilon_\tau \;(t \le \tau)",
             (
-                ScheduleParam("tau", "τ", 200.0, 1.0, 1e5, integer=True),
-                ScheduleParam("final", "ε_τ", 1e-4, 0.0, 10.0),
+                ScheduleParam("tau", "decay steps τ", 200.0, 1.0, 1e5, integer=True),
+                ScheduleParam("final", "rate from step τ on", 1e-4, 0.0, 10.0),
             ),
         ),
         ScheduleSpec(

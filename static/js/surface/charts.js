@@ -31,7 +31,7 @@ export class ContourChart {
     this.paths = [];
     this.start = null;
     this.cursor = [];
-    this.labels = { minimum: "minimum", start: "start", step: "step", diverged: () => "", finalLoss: String };
+    this.labels = { minimum: "minimum", start: "start", step: "step %{pointNumber}", diverged: () => "", finalLoss: String };
     this.rendered = false;
     this.listen();
     window.addEventListener("resize", () => this.fitHeight());
@@ -125,7 +125,7 @@ export class ContourChart {
         name: run.name,
         showlegend: false,
         line: { color: run.color, width: 2.5, dash: run.dash },
-        hovertemplate: `${run.name}<br>${this.labels.step} %{pointNumber}<br>(%{x:.3f}, %{y:.3f})<extra></extra>`,
+        hovertemplate: `${run.name}<br>${this.labels.step}<br>(%{x:.3f}, %{y:.3f})<extra></extra>`,
         meta: { role: "path", run: i },
       });
     });

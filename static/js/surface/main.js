@@ -262,7 +262,7 @@ class SurfaceLab {
     this.contour.setLabels({
       minimum: t("legend.minimum"),
       start: t("legend.start"),
-      step: t("hover.step"),
+      step: t("hover.step", { k: "%{pointNumber}" }), // Plotly fills in the point's number
       diverged: (step) => t("legend.divergedAt", { step }),
       finalLoss: (loss) => t("legend.finalLossValue", { loss: formatNumber(loss) }),
     });
