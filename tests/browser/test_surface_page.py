@@ -302,6 +302,21 @@ def test_runs_keep_their_colours_when_another_is_removed(lab: Lab) -> None:
     assert page.evaluate(colours_js) == [blue, green, orange]
 
 
+def test_once_every_optimizer_races_a_new_run_copies_the_last(lab: Lab) -> None:
+    every = [
+        "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "rmsprop_nesterov",
+        "adadelta", "adam", "nadam", "delta_bar_delta",
+    ]  # fmt: skip
+    lab.open("#runs=" + "~".join(f"{o}(learning_rate:0.001)" for o in every) + "~newton(learning_rate:0.5)!c.norm(2)")
+    expect(lab.page.locator(".run-card")).to_have_count(11)
+    lab.page.locator("#add-run").click()
+    expect(lab.page.locator(".run-card")).to_have_count(12)
+    runs = lab.page.evaluate("() => window.surfaceLab.state.runs")
+    clip = {"mode": "norm", "threshold": 2}
+    newton = {"optimizer": "newton", "hyperparameters": {"learning_rate": 0.5}, "schedule": None, "clip": clip}
+    assert runs[11] == runs[10] == newton
+
+
 def test_switching_optimizer_keeps_the_comparable_hyperparameters(lab: Lab) -> None:
     lab.open("#runs=sgd(learning_rate:0.002)~adam(learning_rate:0.05,b1:0.8)")
     page = lab.page

@@ -164,12 +164,13 @@ export class RunList {
     this.addButton.disabled = this.cards.length >= MAX_RUNS;
   }
 
-  /** A new run with the first optimizer not yet racing (catalog defaults). */
+  /** A new run: the first optimizer not yet racing (catalog defaults); once every one races, a copy of
+   * the last run, to vary one value of it. */
   add() {
     if (this.state.runs.length >= MAX_RUNS) return;
     const used = new Set(this.state.runs.map((r) => r.optimizer));
-    const next = this.catalog.optimizers.find((o) => !used.has(o.id)) ?? this.catalog.optimizers[0];
-    const run = completeRun({ optimizer: next.id }, this.catalog);
+    const next = this.catalog.optimizers.find((o) => !used.has(o.id));
+    const run = next ? completeRun({ optimizer: next.id }, this.catalog) : completeRun(structuredClone(this.state.runs.at(-1)), this.catalog);
     this.state.runs.push(run);
     let slot = 0;
     while (this.slots.includes(slot)) slot += 1;
