@@ -42,6 +42,16 @@ export function isEditableTarget(target) {
   return Boolean(target.closest("input, select, textarea, button, summary, a[href], [role=slider]"));
 }
 
+/** Call `callback()` whenever `element` changes width (a grid's columns, not only the window, move it). */
+export function onWidthChange(element, callback) {
+  let width = element.clientWidth;
+  new ResizeObserver(() => {
+    if (element.clientWidth === width) return;
+    width = element.clientWidth;
+    callback();
+  }).observe(element);
+}
+
 /** Keep a sticky stage in view beside a long sidebar; one taller than the window pins by its bottom. */
 export function pinStage(stage) {
   const place = () => (stage.style.top = `${Math.min(12, window.innerHeight - stage.offsetHeight - 12)}px`);

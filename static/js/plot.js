@@ -2,6 +2,7 @@
 // language, from the i18n table's "plotly:" entries).
 /* global Plotly */
 
+import { onWidthChange } from "./dom.js";
 import { plotlyLocale } from "./i18n.js";
 
 export const FONT = { family: 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", sans-serif', size: 14, color: "#1f2937" };
@@ -25,13 +26,10 @@ export function plotConfig(extra = {}) {
  * `before()` runs first, e.g. to set a height that depends on the width.
  */
 export function followWidth(div, before = () => {}) {
-  let width = div.clientWidth;
-  new ResizeObserver(() => {
-    if (div.clientWidth === width) return;
-    width = div.clientWidth;
+  onWidthChange(div, () => {
     before();
     if (div._fullLayout) Plotly.Plots.resize(div);
-  }).observe(div);
+  });
 }
 
 /** A transparent-paper layout with the shared font; `extra` is merged on top. */

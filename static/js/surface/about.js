@@ -1,11 +1,12 @@
 // "About this surface": the catalog's formula (MathML), description, domain and known minima.
 
-import { el, setChildren } from "../dom.js";
+import { el, onWidthChange, setChildren } from "../dom.js";
 import { setCatalogText, setText } from "../i18n.js";
 import { setMath } from "../mathml.js";
 import { formatNumber } from "../numbers.js";
 
 const pair = ([a, b]) => `(${formatNumber(a)}, ${formatNumber(b)})`;
+const refitting = new WeakSet(); // about boxes whose formula is refitted when their width changes
 
 export function renderAbout(root, surface) {
   const title = setCatalogText(el("h3", { class: "about-title" }), `surface.${surface.name}`, surface.title);
@@ -23,8 +24,12 @@ export function renderAbout(root, surface) {
   );
   setChildren(root, title, formula, description, facts);
   fitFormula(formula);
-  followWidth(root);
+  if (!refitting.has(root)) {
+    refitting.add(root); // one observer per box, however often the surface changes
+    onWidthChange(root, () => fitFormula(root.querySelector(".formula")));
+  }
 }
+
 
 /** Shrink a formula wider than its box (Beale's three squares) to fit it, down to 60 % of its size:
  * MathML has no line breaking here, and a scrolled formula is lost on a projector. */
@@ -34,19 +39,4 @@ function fitFormula(formula) {
   const over = formula.scrollWidth / formula.clientWidth;
   const base = parseFloat(getComputedStyle(formula).fontSize);
   if (over > 1.005) formula.style.fontSize = `${Math.max(0.6 * base, base / over).toFixed(1)}px`;
-}
-
-const followed = new WeakSet();
-
-/** Fit the formula again whenever the about box changes width (a wide surface, a resized window). */
-function followWidth(root) {
-  if (followed.has(root)) return;
-  followed.add(root);
-  let width = root.clientWidth;
-  new ResizeObserver(() => {
-    if (root.clientWidth === width) return;
-    width = root.clientWidth;
-    const formula = root.querySelector(".formula");
-    if (formula) fitFormula(formula);
-  }).observe(root);
 }

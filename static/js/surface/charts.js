@@ -275,7 +275,6 @@ export class ContourChart {
   }
 }
 
-/** A per-step series of every run (loss, or gradient norm with `field: "gradNorm"`) with the cursor. */
 /** Ticks of a log axis spanning `decades`: every decade (every other past 12); 1, 2, 5 within one or two
  * (Plotly's own choice there labels every digit, a cramped column); Plotly's choice for a sliver. */
 function logTickStep(decades) {
@@ -283,6 +282,7 @@ function logTickStep(decades) {
   return decades >= 0.5 ? "D2" : undefined;
 }
 
+/** A per-step series of every run (loss, or gradient norm with `field: "gradNorm"`) with the cursor. */
 export class LossChart {
   constructor(div, { field = "loss" } = {}) {
     this.div = div;

@@ -1,5 +1,6 @@
 // The surface lab's controller: state ↔ URL, catalog-built controls, the live session, the charts.
 
+import { pinStage } from "../dom.js";
 import { Banner } from "../banner.js";
 import { bindLanguageToggle, catalogText, onLanguageChange, t } from "../i18n.js";
 import { formatNumber } from "../numbers.js";
@@ -86,15 +87,7 @@ class SurfaceLab {
     this.grids.load(this.surfaceSpec());
     this.listen();
     this.saveHash();
-    this.pinStage();
-  }
-
-  /** Keep the charts in view beside a long run list; a stage taller than the window pins by its bottom. */
-  pinStage() {
-    const stage = document.querySelector(".stage");
-    const place = () => (stage.style.top = `${Math.min(12, window.innerHeight - stage.offsetHeight - 12)}px`);
-    new ResizeObserver(place).observe(stage);
-    window.addEventListener("resize", place);
+    pinStage(document.querySelector(".stage")); // the charts stay in view beside a long run list
   }
 
   get surface() {
