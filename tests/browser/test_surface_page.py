@@ -221,7 +221,11 @@ def test_language_toggle_switches_to_chinese(lab: Lab) -> None:
     assert lab.page.evaluate("document.documentElement.lang") == "zh-Hans"
     lab.page.wait_for_function("() => location.hash.includes('lang=zh')")
     expect(lab.page.locator("#legend")).to_contain_text("最终损失")
+    # what a screen reader says: the rule names the optimizer in Chinese, the scrub bar reads in Chinese
+    expect(lab.page.locator('.run-card[data-run="1"] .rule')).to_have_attribute("aria-label", "动量法 的更新规则")
+    expect(lab.page.locator(".scrub")).to_have_attribute("aria-valuetext", "第 0 / 500 步")
     lab.page.locator('button[data-lang="en"]').click()
+    expect(lab.page.locator('.run-card[data-run="1"] .rule')).to_have_attribute("aria-label", "Update rule of Momentum")
     expect(lab.page.locator("h1")).to_have_text("Optimizers racing on a loss surface")
 
 

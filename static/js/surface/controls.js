@@ -195,6 +195,11 @@ export class RunList {
     (this.cards[index] ?? this.cards[index - 1])?.root.querySelector("select")?.focus();
   }
 
+  /** After a language switch: what the page's generic relabelling cannot know (catalog names in labels). */
+  relabel() {
+    this.cards.forEach((c) => c.labelRule());
+  }
+
   setSteps(steps) {
     this.cards.forEach((c) => (c.steps = steps));
   }

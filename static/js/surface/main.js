@@ -259,6 +259,8 @@ class SurfaceLab {
       diverged: (step) => t("legend.divergedAt", { step }),
       finalLoss: (loss) => t("legend.finalLossValue", { loss: formatNumber(loss) }),
     });
+    this.runList.relabel();
+    this.player.renderCursor(); // its screen-reader text
     this.loss.setLabels({ step: t("axis.step"), loss: t("axis.loss"), lossLog: t("axis.lossLog") });
     this.grad.setLabels({ step: t("axis.step"), loss: t("axis.grad"), lossLog: t("axis.gradLog") });
     this.requestRender();

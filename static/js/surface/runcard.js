@@ -2,7 +2,7 @@
 // schedule and clipping, colour and status. Emits whole runs; knows nothing about the socket.
 
 import { el, setChildren } from "../dom.js";
-import { setText, t } from "../i18n.js";
+import { catalogText, setText, t } from "../i18n.js";
 import { setMath } from "../mathml.js";
 import { formatNumber } from "../numbers.js";
 import { switchOptimizer } from "../state.js";
@@ -82,8 +82,8 @@ export class RunCard {
     setMath(rule, ...spec.formula.map((f) => f.mathml));
     rule.setAttribute("role", "img");
     rule.dataset.i18nAriaLabel = "run.rule";
-    rule.setAttribute("data-i18n-args", JSON.stringify({ name: spec.name }));
-    rule.setAttribute("aria-label", t("run.rule", { name: spec.name }));
+    this.rule = rule;
+    this.labelRule();
     const reference = el("p", { class: "reference" }, spec.reference);
 
     const fields = spec.hyperparameters.map((h) =>
@@ -149,6 +149,13 @@ export class RunCard {
     if (current === "piecewise") params.push(...this.piecewiseFields());
     setChildren(this.scheduleBox, select.root, current === "constant" ? null : formula, ...params);
     this.showRateSource(current === "piecewise");
+  }
+
+  /** The rule's spoken label, with the optimizer's name in the page's language (again after a switch). */
+  labelRule() {
+    const name = catalogText(`optimizer.${this.spec.id}`, this.spec.name);
+    this.rule.setAttribute("data-i18n-args", JSON.stringify({ name }));
+    this.rule.setAttribute("aria-label", t("run.rule", { name }));
   }
 
   /** A piecewise schedule gives every rate itself: ε₀ then has no effect, so its slider says so. */
