@@ -98,7 +98,7 @@ export class RunCard {
       }),
     );
     const sliders = fields.map((f) => f.root);
-    this.rateField = fields[spec.hyperparameters.findIndex((h) => h.name === "learning_rate")] ?? null;
+    this.rateField = fields.find((_, i) => spec.hyperparameters[i].name === "learning_rate") ?? null;
     this.rateNote = setText(el("p", { class: "note rate-note", hidden: true }), "run.rateFromSchedule");
     this.rateField?.root.append(this.rateNote);
 
