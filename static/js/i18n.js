@@ -3,6 +3,7 @@
 // init experiment's strings live in ./strings/ and are merged into the one table here.
 
 import INIT_STRINGS from "./strings/init.js";
+import LESSON_STRINGS from "./strings/lessons.js";
 import MODEL_STRINGS from "./strings/models.js";
 import NETWORK_STRINGS from "./strings/network.js";
 
@@ -226,7 +227,7 @@ const STRINGS = {
   },
 };
 
-for (const table of [MODEL_STRINGS, INIT_STRINGS, NETWORK_STRINGS]) {
+for (const table of [MODEL_STRINGS, INIT_STRINGS, NETWORK_STRINGS, LESSON_STRINGS]) {
   for (const lang of Object.keys(STRINGS)) Object.assign(STRINGS[lang], table[lang]);
 }
 

@@ -3,6 +3,7 @@
 
 import { Banner } from "./banner.js";
 import { setLanguage } from "./i18n.js";
+import { fetchLessons, lessonState } from "./lessons/panel.js";
 
 const $ = (id) => document.getElementById(id);
 const HASH_DELAY_MS = 120;
@@ -39,23 +40,42 @@ async function fetchCatalog() {
   return response.json();
 }
 
+/** The lesson a link names (`lesson=id`) and the whole list, or null when it names none. */
+async function loadLesson(id) {
+  if (!id) return null;
+  const lessons = await fetchLessons();
+  return { lesson: lessons.find((l) => l.id === id) ?? null, lessons };
+}
+
 /**
  * Start a lab page: read the link (`parse(hash) -> {state, problems}`), set the language, load the
- * catalog, build the lab (`create(catalog, partialState)`, which must have a `banner` and a `hashWriter`)
- * and expose it as `window[globalName]` for the browser tests and curious students. A link pasted into
- * the tab later starts the page over from it.
+ * catalog (and the lesson the link names: its view is the base the link's own values override), build
+ * the lab (`create(catalog, partialState, lesson)`, which must have a `banner` and a `hashWriter`;
+ * `lesson` is {lesson, lessons} or null) and expose it as `window[globalName]` for the browser tests
+ * and curious students. A link pasted into the tab later starts the page over from it.
  */
 export async function startPage({ parse, create, globalName }) {
-  const { state: partial, problems } = parse(location.hash);
-  setLanguage(partial.lang === "zh" ? "zh" : "en");
+  const { state: parsed, problems } = parse(location.hash);
+  setLanguage(parsed.lang === "zh" ? "zh" : "en");
   let catalog;
+  let lesson;
   try {
-    catalog = await fetchCatalog();
+    [catalog, lesson] = await Promise.all([fetchCatalog(), loadLesson(parsed.lesson)]);
   } catch (err) {
     new Banner($("banner")).show("load", "error", "banner.loadFailed", { message: err.message });
     return;
   }
-  const lab = create(catalog, partial);
+  let partial = parsed;
+  if (lesson?.lesson) {
+    partial = lessonState(lesson.lesson, parsed, parse);
+    for (const intro of document.querySelectorAll(".intro")) intro.hidden = true; // the lesson card says what this is
+  }
+  else if (lesson) {
+    problems.push(`lesson: ${parsed.lesson}`);
+    partial = { ...parsed, lesson: undefined, pick: undefined };
+    lesson = null;
+  }
+  const lab = create(catalog, partial, lesson);
   if (problems.length) lab.banner.show("hash", "error", "banner.badLink", { message: problems.join("; ") }, { timeout: 12000 });
   window.addEventListener("hashchange", () => {
     if (location.hash !== lab.hashWriter.written) location.reload();

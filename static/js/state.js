@@ -97,6 +97,8 @@ export const PROPS = [
   { name: "speed", type: Type.NUMBER },
   { name: "cursor", type: Type.INT },
   { name: "lang", type: Type.STRING },
+  { name: "lesson", type: Type.STRING },
+  { name: "pick", type: Type.STRING },
 ];
 
 /** Sections that `<name>_hide=true` can hide (classrooms, embeds). */
@@ -234,8 +236,14 @@ export function normalizeState(partial, catalog) {
     speed: clamp(Number.isFinite(partial.speed) ? partial.speed : 100, 0.5, 5000),
     cursor: clamp(Number.isFinite(partial.cursor) ? partial.cursor : 0, 0, steps),
     lang: partial.lang === "zh" ? "zh" : "en",
+    ...lessonFields(partial),
     hide: partial.hide ?? [],
   };
+}
+
+/** The lesson a view belongs to and the student's choice, when a lesson link opened it. */
+export function lessonFields(partial) {
+  return { lesson: partial.lesson || null, pick: partial.lesson && /^[a-d]$/.test(partial.pick ?? "") ? partial.pick : null };
 }
 
 /** The trajectories spec the server computes from this state (docs/protocol.md). */

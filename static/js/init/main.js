@@ -12,6 +12,7 @@ import { applyHidden, HashWriter, startPage } from "../page.js";
 import { HistogramGrid, MeanStdChart } from "./charts.js";
 import { InitControls, PresetButtons } from "./controls.js";
 import { HIDEABLE, PROPS, matchingPreset, normalizeState, toRequest } from "./state.js";
+import { LessonPanel } from "../lessons/panel.js";
 
 const $ = (id) => document.getElementById(id);
 const DEBOUNCE_MS = 150;
@@ -54,7 +55,8 @@ class ExperimentLoader {
 }
 
 class InitLab {
-  constructor(catalog, state) {
+  /** `lesson`: {lesson, lessons} when a lesson link opened the page, else null. */
+  constructor(catalog, state, lesson = null) {
     this.catalog = catalog;
     this.state = state;
     this.result = null;
@@ -82,8 +84,33 @@ class InitLab {
       this.render();
     });
     applyHidden(this.state.hide);
+    this.startLesson(lesson);
     this.sync();
     this.loader.request(toRequest(state), { now: true });
+  }
+
+  /** A lesson hides the charts until the student predicts, then answers from the result at once. */
+  startLesson(context) {
+    this.lesson = null;
+    if (!context) return;
+    const reveal = () => {
+      document.querySelector(".stage").classList.remove("lesson-concealed");
+      this.render();
+    };
+    this.lesson = new LessonPanel($("lesson"), { lesson: context.lesson, lessons: context.lessons, pick: this.state.pick }, {
+      pick: (id) => {
+        this.state.pick = id;
+        this.saveHash();
+        reveal();
+      },
+      skip: reveal,
+    });
+    const stage = document.querySelector(".stage");
+    const note = () => (stage.dataset.concealed = t("lesson.concealed"));
+    note();
+    onLanguageChange(note);
+    if (this.state.pick) this.lesson.setRunning();
+    else stage.classList.add("lesson-concealed");
   }
 
   change(patch) {
@@ -129,6 +156,7 @@ class InitLab {
     const first = layers[0];
     const last = layers.at(-1);
     setText($("std-readout"), "init.stdReadout", { a: formatNumber(first.std), b: formatNumber(last.std), k: last.index });
+    if (this.lesson && this.lesson.phase !== "question") this.lesson.showAnswer({ layers });
   }
 
   renderAbout(preset) {
@@ -154,7 +182,7 @@ class InitLab {
 
 startPage({
   parse: (hash) => parseHash(hash, PROPS, HIDEABLE),
-  create: (catalog, partial) => new InitLab(catalog, normalizeState(partial, catalog)),
+  create: (catalog, partial, lesson) => new InitLab(catalog, normalizeState(partial, catalog), lesson),
   globalName: "initLab",
 });
 

@@ -3,7 +3,7 @@
 //
 // #activation=tanh&init=normal(std:0.01)&layers=10&width=500&samples=1000&seed=0&lang=en
 
-import { decodeCall, encodeCall, Type } from "../state.js";
+import { decodeCall, encodeCall, lessonFields, Type } from "../state.js";
 import { completeAlpha, completeInit } from "../netfields.js";
 
 export const CALL = {
@@ -23,6 +23,8 @@ export const PROPS = [
   { name: "samples", type: Type.INT },
   { name: "seed", type: Type.INT },
   { name: "lang", type: Type.STRING },
+  { name: "lesson", type: Type.STRING },
+  { name: "pick", type: Type.STRING },
 ];
 
 export const HIDEABLE = ["controls", "presets", "intro", "header", "about"];
@@ -57,6 +59,7 @@ export function normalizeState(partial, catalog) {
     samples: pick(partial.samples, LIMITS.samples),
     seed: Number.isFinite(partial.seed) ? clamp(Math.round(partial.seed), 0, 2 ** 31 - 1) : 0,
     lang: partial.lang === "zh" ? "zh" : "en",
+    ...lessonFields(partial),
     hide: partial.hide ?? [],
   };
 }

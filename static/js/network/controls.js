@@ -1,4 +1,4 @@
-// The network lab's shared controls: the lesson menu with the compare toggle, and the data panel
+// The network lab's shared controls: the preset menu with the compare toggle, and the data panel
 // (dataset, its parameters, validation split). Network panels live in panel.js.
 
 import { el, setChildren } from "../dom.js";
@@ -8,7 +8,7 @@ import { LESSONS } from "./state.js";
 
 const CUSTOM = "custom";
 
-export class LessonPanel {
+export class PresetPanel {
   /** on: {lesson(lesson), compare(on)} */
   constructor(root, on) {
     this.select = selectField({

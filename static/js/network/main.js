@@ -7,13 +7,14 @@ import { bindLanguageToggle, catalogText, onLanguageChange, setText, t } from ".
 import { initLabel } from "../netfields.js";
 import { parseHash, serializeState } from "../state.js";
 import { applyHidden, HashWriter, startPage } from "../page.js";
-import { DataPanel, LessonPanel } from "./controls.js";
+import { DataPanel, PresetPanel } from "./controls.js";
 import { NetworkHistory } from "./history.js";
 import { NetworkPanel } from "./panel.js";
 import { NetworkPlayer } from "./player.js";
 import { NetworkSession } from "./session.js";
 import { HIDEABLE, PROPS, comparePartner, matchingLesson, normalizeState, toSpec, trainingSamples } from "./state.js";
 import { NetworkView } from "./view.js";
+import { LessonPanel } from "../lessons/panel.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -26,7 +27,8 @@ const RESTART_MS = 250; // a dragged structural slider (batch size, n) restarts 
 const RENDER_MS = 100; // charts redraw at most ten times a second
 
 class NetworkLab {
-  constructor(catalog, state) {
+  /** `lesson`: {lesson, lessons} when a lesson link opened the page, else null. */
+  constructor(catalog, state, lesson = null) {
     this.catalog = catalog;
     this.state = state;
     this.active = 0; // the network the panel edits
@@ -36,12 +38,13 @@ class NetworkLab {
     this.banner = new Banner($("banner"));
     this.hashWriter = new HashWriter((state) => serializeState(state, PROPS));
     this.session = new NetworkSession();
-    this.lessons = new LessonPanel($("lessons"), {
+    this.lessons = new PresetPanel($("lessons"), {
       lesson: (lesson) => this.applyLesson(lesson),
       compare: (on) => this.setCompare(on),
     });
     this.player = new NetworkPlayer($("player"), {
       play: () => {
+        if (this.concealed) return this.player.setPlaying(false);
         this.session.resume();
         this.expectChunk();
       },
@@ -65,6 +68,7 @@ class NetworkLab {
     onLanguageChange(() => this.relabel());
     this.buildAll();
     applyHidden(this.state.hide);
+    this.startLesson(lesson);
     this.listen();
     pinStage(document.querySelector(".stage"));
   }
@@ -186,6 +190,43 @@ class NetworkLab {
     this.restart(this.player.playing);
   }
 
+  // --- the lesson: training waits for the student's prediction -----------------------------------
+
+  startLesson(context) {
+    this.lesson = null;
+    this.concealed = false;
+    if (!context) return;
+    this.untilStep = context.lesson.until_step;
+    this.lesson = new LessonPanel($("lesson"), { lesson: context.lesson, lessons: context.lessons, pick: this.state.pick }, {
+      pick: (id) => {
+        this.state.pick = id;
+        this.saveHash();
+        this.trainLesson();
+      },
+      skip: () => this.trainLesson(),
+    });
+    this.concealed = !this.state.pick;
+    if (!this.concealed) this.lesson.setRunning(); // a link holding a choice trains as soon as it is set up
+    $("player").inert = this.concealed;
+  }
+
+  /** The student chose: train until the lesson's step, then answer. */
+  trainLesson() {
+    this.concealed = false;
+    $("player").inert = false;
+    this.restart(true);
+  }
+
+  /** Once every network has trained to the lesson's step: pause and answer with their numbers. */
+  checkLesson() {
+    if (this.lesson?.phase !== "running" || this.awaitingSetup) return;
+    if (!this.histories.length || this.histories.some((h) => h.step < this.untilStep && !h.diverged)) return;
+    this.session.pause();
+    this.player.setPlaying(false);
+    this.expectChunk(false);
+    this.lesson.showAnswer({ histories: this.histories });
+  }
+
   // --- the session ------------------------------------------------------------------------------
 
   listen() {
@@ -195,7 +236,7 @@ class NetworkLab {
       clearTimeout(connecting);
       this.banner.hide("connection");
       session.speed(this.state.speed);
-      this.restart(false);
+      this.restart(this.lesson?.phase === "running");
     });
     session.on("close", ({ willRetry }) => {
       if (willRetry) this.banner.show("connection", "info", "banner.reconnecting");
@@ -251,6 +292,7 @@ class NetworkLab {
     const history = this.histories[frame.header.net];
     if (!history) return;
     history.push(frame);
+    this.checkLesson();
     this.requestRender();
   }
 
@@ -265,6 +307,7 @@ class NetworkLab {
         this.renderedAt = performance.now();
         const shared = this.sharedScales();
         for (const view of this.views) view.render(shared);
+        if (this.lesson?.phase === "answer") this.lesson.showAnswer({ histories: this.histories });
         const latest = this.histories.filter((h) => h?.last).map((h) => h.last.header).sort((a, b) => b.step - a.step)[0];
         if (latest) this.player.setStep(latest.step, latest.epoch);
       });
@@ -297,7 +340,7 @@ class NetworkLab {
 
 startPage({
   parse: (hash) => parseHash(hash, PROPS, HIDEABLE),
-  create: (catalog, partial) => new NetworkLab(catalog, normalizeState(partial, catalog)),
+  create: (catalog, partial, lesson) => new NetworkLab(catalog, normalizeState(partial, catalog), lesson),
   globalName: "networkLab",
 });
 

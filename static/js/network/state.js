@@ -6,7 +6,7 @@
 //  &seed=0&spc=10&speed=20&lang=en      (two networks: "~" between them)
 
 import { completeAlpha, completeInit } from "../netfields.js";
-import { Type, completeRun, decodeCall, encodeCall, encodeRun, decodeRun } from "../state.js";
+import { Type, completeRun, decodeCall, encodeCall, encodeRun, decodeRun, lessonFields } from "../state.js";
 
 const BOOLEAN_KEYS = { bn: "batch_norm", res: "residual" };
 const NUMBER_KEYS = { bnm: "bn_momentum", dropout: "dropout", l1: "l1", l2: "l2", mn: "max_norm", alpha: "alpha", batch: "batch" };
@@ -56,6 +56,8 @@ export const PROPS = [
   { name: "spc", type: Type.INT },
   { name: "speed", type: Type.NUMBER },
   { name: "lang", type: Type.STRING },
+  { name: "lesson", type: Type.STRING },
+  { name: "pick", type: Type.STRING },
 ];
 
 export const HIDEABLE = ["controls", "lessons", "data", "intro", "header", "strips", "layers"];
@@ -168,6 +170,7 @@ export function normalizeState(partial, catalog) {
     spc: Math.round(num(partial.spc, 1, 200, 10)),
     speed: num(partial.speed, 0.5, 120, 20),
     lang: partial.lang === "zh" ? "zh" : "en",
+    ...lessonFields(partial),
     hide: partial.hide ?? [],
   };
 }

@@ -10,6 +10,7 @@ import { renderAbout } from "./about.js";
 import { ContourChart, isWideDomain, LossChart } from "./charts.js";
 import { RunList, SurfacePanel } from "./controls.js";
 import { GridLoader } from "./grid.js";
+import { LessonPanel } from "../lessons/panel.js";
 import { renderLegend } from "./legend.js";
 import { Player } from "./player.js";
 import { SurfaceSession } from "./session.js";
@@ -17,7 +18,8 @@ import { SurfaceSession } from "./session.js";
 const $ = (id) => document.getElementById(id);
 
 class SurfaceLab {
-  constructor(catalog, state) {
+  /** `lesson`: {lesson, lessons} when a lesson link opened the page, else null. */
+  constructor(catalog, state, lesson = null) {
     this.catalog = catalog;
     this.state = state;
     this.paths = null; // the newest decoded `paths` frame
@@ -58,7 +60,7 @@ class SurfaceLab {
       runs: (runs) => this.send({ type: "update", runs: runs.map(runSpec) }),
     });
     this.player = new Player($("player"), {
-      play: () => this.session.resume(),
+      play: () => (this.concealed ? this.player.setPlaying(false) : this.session.resume()),
       pause: () => this.session.pause(),
       step: (count) => this.session.step(count),
       seek: (step) => {
@@ -74,6 +76,7 @@ class SurfaceLab {
     this.player.setSpeed(state.speed);
     this.player.setSteps(state.steps);
     this.player.setCursor(state.cursor);
+    this.startLesson(lesson);
 
     bindLanguageToggle(document, (lang) => {
       this.state.lang = lang;
@@ -96,6 +99,59 @@ class SurfaceLab {
 
   surfaceSpec() {
     return { name: this.state.surface, params: { ...this.state.params } };
+  }
+
+  // --- the lesson: the run stays hidden until the student predicts -----------------------------
+
+  startLesson(context) {
+    this.lesson = null;
+    this.concealed = false;
+    if (!context) return;
+    this.lesson = new LessonPanel($("lesson"), { lesson: context.lesson, lessons: context.lessons, pick: this.state.pick }, {
+      pick: (id) => {
+        this.state.pick = id;
+        this.saveHash();
+        this.playLesson();
+      },
+      skip: () => this.playLesson(),
+      finish: () => this.finishLesson(),
+    });
+    this.concealed = !this.state.pick;
+    if (!this.concealed) this.lesson.setRunning(); // a link holding a choice: its answer once the run is in
+    this.conceal();
+  }
+
+  conceal() {
+    document.querySelector(".stage").classList.toggle("lesson-concealed", this.concealed);
+    $("player").inert = this.concealed;
+    this.requestRender();
+  }
+
+  /** The student chose: show the run and play it from the start; the answer comes at its end. */
+  playLesson() {
+    this.concealed = false;
+    this.conceal();
+    this.pendingSeek = 0;
+    this.session.seek(0);
+    this.session.resume();
+    this.player.setPlaying(true);
+  }
+
+  /** Jump to the end of the run: the answer now. */
+  finishLesson() {
+    if (!this.paths) return;
+    this.session.seek(this.paths.header.steps);
+    this.player.setPlaying(false);
+    this.setCursor(this.paths.header.steps);
+  }
+
+  /** The answer shows once the run has played to its end, and follows every later result. */
+  updateLesson() {
+    if (!this.lesson || this.concealed || !this.paths) return;
+    const ended = this.state.cursor >= this.paths.header.steps;
+    if (this.lesson.phase === "answer" || (this.lesson.phase === "running" && ended)) {
+      this.lesson.showAnswer({ steps: this.paths.header.steps, runs: this.paths.runs });
+    }
   }
 
   // --- talking to the server --------------------------------------------------------------------
@@ -180,6 +236,8 @@ class SurfaceLab {
     this.player.setSteps(frame.header.steps);
     if (!this.pendingSeek) this.setCursor(frame.header.cursor);
     this.requestRender();
+    if (this.lesson?.phase === "running" && this.state.pick && !this.player.playing && this.state.cursor === 0) this.finishLesson();
+    this.updateLesson();
     if (this.pendingSeek > 0) {
       const step = Math.min(this.pendingSeek, frame.header.steps);
       this.pendingSeek = 0;
@@ -192,6 +250,7 @@ class SurfaceLab {
   setCursor(cursor) {
     this.state.cursor = cursor;
     this.player.setCursor(cursor);
+    if (this.lesson?.phase === "running" && this.paths && cursor >= this.paths.header.steps) this.updateLesson();
     this.frame.cursor = true;
     this.schedule();
     this.saveHash();
@@ -218,12 +277,15 @@ class SurfaceLab {
     return `${i + 1} · ${catalogText(`optimizer.${run.optimizer}`, spec?.name ?? run.optimizer)}`;
   }
 
+  /** The runs as drawn: none while a lesson's question is still open. */
   styledRuns() {
+    if (this.concealed) return [];
     return (this.paths?.runs ?? []).map((run, i) => ({ ...run, ...this.runList.styleOf(i), name: this.runName(run, i) }));
   }
 
   cursorPoints() {
     const k = this.state.cursor;
+    if (this.concealed) return [];
     return (this.paths?.runs ?? []).map((run, i) => {
       const at = Math.min(k, run.x.length - 1);
       return { x: run.x[at], y: run.y[at], color: this.runList.styleOf(i).color };
@@ -241,7 +303,8 @@ class SurfaceLab {
     this.grad.setRuns(runs, this.paths?.header.steps ?? this.state.steps);
     this.grad.cursor = this.state.cursor;
     this.grad.render();
-    $("loss-empty").hidden = runs.length > 0;
+    $("loss-empty").hidden = runs.length > 0 || this.concealed;
+    $("loss-concealed").hidden = !this.concealed;
     renderLegend($("legend"), runs);
   }
 
@@ -273,7 +336,7 @@ class SurfaceLab {
 
 startPage({
   parse: (hash) => parseHash(hash),
-  create: (catalog, partial) => new SurfaceLab(catalog, normalizeState(partial, catalog)),
+  create: (catalog, partial, lesson) => new SurfaceLab(catalog, normalizeState(partial, catalog), lesson),
   globalName: "surfaceLab",
 });
 
