@@ -1,22 +1,45 @@
 """One-shot network-lab work: the initialization experiment and bounded training."""
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
 
-from app.api.deps import run_engine
+from fastapi import APIRouter, Query, Response
+
+from app.api.deps import CSV_ANSWER, Format, csv_response, export_table, run_engine
 from app.api.errors import BAD_BODY
 from app.api.schemas.network import InitExperimentCreate, InitExperimentPublic, TrainCreate, TrainPublic
-from app.services import network_runs
+from app.services import export, network_runs
 
 router = APIRouter(prefix="/api/v1", tags=["network"])
 
+InitTable = Annotated[
+    Literal[tuple(export.INIT_TABLES)] | None,
+    Query(description="with `format=csv`: `layers` (mean and std per layer; the default) or `histograms`"),
+]
+TrainTable = Annotated[
+    Literal[tuple(export.TRAIN_TABLES)] | None,
+    Query(description="with `format=csv`: `history` (per chunk; the default) or `layers` (per-layer statistics)"),
+]
 
-@router.post("/init-experiment", responses=BAD_BODY)
-async def create_init_experiment(spec: InitExperimentCreate) -> InitExperimentPublic:
+
+@router.post("/init-experiment", responses=BAD_BODY | CSV_ANSWER, response_model=InitExperimentPublic)
+async def create_init_experiment(
+    spec: InitExperimentCreate, format: Format = "json", table: InitTable = None
+) -> InitExperimentPublic | Response:
     """Per-layer activation mean, std and histogram of a deep stack fed N(0, 1) data (seed 001)."""
-    return await run_engine(network_runs.init_experiment, spec)
+    csv_table = export_table(format, table, "layers")
+    answer = await run_engine(network_runs.init_experiment, spec)
+    if csv_table is None:
+        return answer
+    return csv_response(export.INIT_TABLES[csv_table](answer), f"init-experiment-{csv_table}.csv")
 
 
-@router.post("/train", responses=BAD_BODY)
-async def create_training(spec: TrainCreate) -> TrainPublic:
+@router.post("/train", responses=BAD_BODY | CSV_ANSWER, response_model=TrainPublic)
+async def create_training(
+    spec: TrainCreate, format: Format = "json", table: TrainTable = None
+) -> TrainPublic | Response:
     """Train an MLP for a bounded number of epochs (≤ 20,000 steps); per-chunk history and final metrics."""
-    return await run_engine(network_runs.train_once, spec)
+    csv_table = export_table(format, table, "history")
+    answer = await run_engine(network_runs.train_once, spec)
+    if csv_table is None:
+        return answer
+    return csv_response(export.TRAIN_TABLES[csv_table](answer), f"train-{csv_table}.csv")

@@ -1,20 +1,21 @@
 """One-shot surface work: trajectories of many runs, and the surface sampled on a grid."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from app.api.deps import run_engine
+from app.api.deps import CSV_ANSWER, Format, csv_response, run_engine
 from app.api.errors import BAD_BODY
 from app.api.schemas.surface import GridCreate, GridPublic, TrajectoriesCreate, TrajectoriesPublic
-from app.services import surface_runs
+from app.services import export, surface_runs
 
 router = APIRouter(prefix="/api/v1", tags=["surfaces"])
 
 
-@router.post("/trajectories", responses=BAD_BODY)
-async def create_trajectories(spec: TrajectoriesCreate) -> TrajectoriesPublic:
+@router.post("/trajectories", responses=BAD_BODY | CSV_ANSWER, response_model=TrajectoriesPublic)
+async def create_trajectories(spec: TrajectoriesCreate, format: Format = "json") -> TrajectoriesPublic | Response:
     """Run every optimizer of the spec from one start; a diverged run ends at its last finite point."""
     results = await run_engine(surface_runs.simulate_spec, spec)
-    return surface_runs.to_public(spec, results)
+    answer = surface_runs.to_public(spec, results)
+    return csv_response(export.trajectories_csv(answer), "trajectories.csv") if format == "csv" else answer
 
 
 @router.post("/surface-grid", responses=BAD_BODY)
