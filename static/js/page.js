@@ -4,6 +4,7 @@
 import { Banner } from "./banner.js";
 import { setLanguage } from "./i18n.js";
 import { fetchLessons, lessonState } from "./lessons/panel.js";
+import { bindPresenterKeys, bindShareButtons, readViewFlags, setPresenting } from "./share.js";
 
 const $ = (id) => document.getElementById(id);
 const HASH_DELAY_MS = 120;
@@ -52,10 +53,17 @@ async function loadLesson(id) {
  * catalog (and the lesson the link names: its view is the base the link's own values override), build
  * the lab (`create(catalog, partialState, lesson)`, which must have a `banner` and a `hashWriter`;
  * `lesson` is {lesson, lessons} or null) and expose it as `window[globalName]` for the browser tests
- * and curious students. A link pasted into the tab later starts the page over from it.
+ * and curious students. A link pasted into the tab later starts the page over from it. The query string
+ * may embed the page (`embed=1`), present it (`present=1`) and hide sections (`<name>_hide=1`, of
+ * `hideable`); the lab's `presenterKeys()` gives the presenter's ↑/↓, r, n, p their meaning.
  */
-export async function startPage({ parse, create, globalName }) {
+export async function startPage({ parse, create, globalName, hideable }) {
   const { state: parsed, problems } = parse(location.hash);
+  const flags = readViewFlags(location.search, hideable);
+  parsed.hide = [...new Set([...(parsed.hide ?? []), ...flags.hide])];
+  document.body.classList.toggle("embed", flags.embed);
+  if (flags.present) setPresenting(true);
+  bindShareButtons(hideable);
   setLanguage(parsed.lang === "zh" ? "zh" : "en");
   let catalog;
   let lesson;
@@ -80,5 +88,6 @@ export async function startPage({ parse, create, globalName }) {
   window.addEventListener("hashchange", () => {
     if (location.hash !== lab.hashWriter.written) location.reload();
   });
+  bindPresenterKeys(lab.presenterKeys?.() ?? {});
   window[globalName] = lab;
 }

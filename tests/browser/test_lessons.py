@@ -78,7 +78,9 @@ def network_fact(nets: list[dict], f: Fact) -> float | None:
         "overfit_gap": lambda: c["val_loss"][-1] - c["train_loss"][-1],
         "grad_ratio": lambda: net["first_grad"][-1] / net["first_grad"][0],
         "dead_max": lambda: max(net["dead"]),
-        "accuracy_step": lambda: c["step"][k] if (k := first_at(c["val_accuracy"], lambda v: v >= f.above)) is not None else None,
+        "accuracy_step": lambda: (
+            c["step"][k] if (k := first_at(c["val_accuracy"], lambda v: v >= f.above)) is not None else None
+        ),
         "loss_wiggle": lambda: sum(abs(b - a) for a, b in zip(half, half[1:], strict=False)) / (len(half) - 1),
     }[f.kind]()
 
@@ -86,7 +88,11 @@ def network_fact(nets: list[dict], f: Fact) -> float | None:
 def init_fact(layers: list[dict], f: Fact) -> float | None:
     row = layer_of(layers, f.layer)
     if f.kind == "saturated_share":
-        beyond = sum(c for c, lo, hi in zip(row["counts"], row["edges"], row["edges"][1:], strict=False) if lo >= f.above or hi <= -f.above)
+        beyond = sum(
+            c
+            for c, lo, hi in zip(row["counts"], row["edges"], row["edges"][1:], strict=False)
+            if lo >= f.above or hi <= -f.above
+        )
         return beyond / sum(row["counts"])
     return row["std" if f.kind == "std_at" else "mean"]
 

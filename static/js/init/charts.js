@@ -3,7 +3,7 @@
 /* global Plotly */
 
 import { formatNumber } from "../numbers.js";
-import { AXIS, baseLayout, plotConfig } from "../plot.js";
+import { AXIS, baseLayout, EXPORT_ONLY, plotConfig } from "../plot.js";
 
 const BAR = "#0072B2";
 const MEAN = "#0072B2";
@@ -134,7 +134,7 @@ export class HistogramGrid {
         });
       }
     });
-    Plotly.react(this.div, traces, layout, plotConfig({ displayModeBar: false }));
+    Plotly.react(this.div, traces, layout, plotConfig(EXPORT_ONLY));
   }
 }
 

@@ -175,6 +175,10 @@ class InitLab {
     setChildren($("about"), title, formulas, lesson, reference);
   }
 
+  presenterKeys() {
+    return { lesson: (direction) => this.lesson?.advance(direction) };
+  }
+
   saveHash() {
     this.hashWriter.save(this.state);
   }
@@ -182,6 +186,7 @@ class InitLab {
 
 startPage({
   parse: (hash) => parseHash(hash, PROPS, HIDEABLE),
+  hideable: HIDEABLE,
   create: (catalog, partial, lesson) => new InitLab(catalog, normalizeState(partial, catalog), lesson),
   globalName: "initLab",
 });

@@ -3,7 +3,7 @@
 // mean |gradient| on a log axis).
 /* global Plotly */
 
-import { AXIS, baseLayout, plotConfig } from "../plot.js";
+import { AXIS, baseLayout, EXPORT_ONLY, plotConfig } from "../plot.js";
 
 export const CURVE_STYLES = { train: { color: "#1b2330", dash: "" }, validation: { color: "#D55E00", dash: "5 3" } };
 export const CLASS_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9"];
@@ -12,7 +12,7 @@ const VAL = CURVE_STYLES.validation.color;
 const MEAN = "#0072B2";
 const STD = "#D55E00";
 const GRAD = "#009E73";
-const NO_BAR = { displayModeBar: false };
+const NO_BAR = EXPORT_ONLY; // small charts: no zoom, only the PNG and SVG downloads
 // P(class 1): class 0's blue through white to class 1's orange, light enough for the points to show.
 const PROBABILITY_SCALE = [[0, "#7fb3d9"], [0.5, "#f7f7f7"], [1, "#f5c36b"]];
 const LIGHT = ["#a9cbe6", "#f5d491", "#9fd9c4", "#e8bdd6", "#eeb48e", "#bfe0f5"];

@@ -15,6 +15,8 @@ import { NetworkSession } from "./session.js";
 import { HIDEABLE, PROPS, comparePartner, matchingLesson, normalizeState, toSpec, trainingSamples } from "./state.js";
 import { NetworkView } from "./view.js";
 import { LessonPanel } from "../lessons/panel.js";
+import { nudgeRate } from "../share.js";
+import { download, historyCsv, historyJson } from "../export.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -69,6 +71,8 @@ class NetworkLab {
     this.buildAll();
     applyHidden(this.state.hide);
     this.startLesson(lesson);
+    $("export-csv").addEventListener("click", () => download("descentlab-network.csv", historyCsv(this.histories), "text/csv"));
+    $("export-json").addEventListener("click", () => download("descentlab-network.json", historyJson(this.histories), "application/json"));
     this.listen();
     pinStage(document.querySelector(".stage"));
   }
@@ -227,6 +231,28 @@ class NetworkLab {
     this.lesson.showAnswer({ histories: this.histories });
   }
 
+  // --- presenter keys ------------------------------------------------------------------------
+
+  presenterKeys() {
+    return {
+      rate: (direction) => this.nudgeRates(direction),
+      restart: () => this.restart(true),
+      lesson: (direction) => this.lesson?.advance(direction),
+    };
+  }
+
+  /** Every network's learning rate one notch up or down, taken at its next step (no restart). */
+  nudgeRates(direction) {
+    this.state.nets.forEach((net, i) => {
+      const spec = this.catalog.optimizers.find((o) => o.id === net.optimizer);
+      const rate = spec?.hyperparameters.find((h) => h.name === "learning_rate");
+      if (!rate) return;
+      net.hyperparameters.learning_rate = nudgeRate(net.hyperparameters.learning_rate, direction, rate.min, rate.max);
+      this.valueChange(i, { hyperparameters: { ...net.hyperparameters } });
+    });
+    this.buildNetworkPanel();
+  }
+
   // --- the session ------------------------------------------------------------------------------
 
   listen() {
@@ -340,6 +366,7 @@ class NetworkLab {
 
 startPage({
   parse: (hash) => parseHash(hash, PROPS, HIDEABLE),
+  hideable: HIDEABLE,
   create: (catalog, partial, lesson) => new NetworkLab(catalog, normalizeState(partial, catalog), lesson),
   globalName: "networkLab",
 });

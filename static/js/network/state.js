@@ -60,7 +60,7 @@ export const PROPS = [
   { name: "pick", type: Type.STRING },
 ];
 
-export const HIDEABLE = ["controls", "lessons", "data", "intro", "header", "strips", "layers"];
+export const HIDEABLE = ["controls", "lessons", "data", "intro", "header", "strips", "layers", "export"];
 export const LIMITS = { layers: 20, minWidth: 2, maxWidth: 256 };
 export const SPEEDS = [2, 5, 10, 20, 30];
 

@@ -3,7 +3,7 @@
 // bands are blocks of rows separated by empty rows.
 /* global Plotly */
 
-import { AXIS, baseLayout, plotConfig } from "../plot.js";
+import { AXIS, baseLayout, EXPORT_ONLY, plotConfig } from "../plot.js";
 
 const GAP = 4; // empty rows between bands
 const SCALE = [[0, "#ffffff"], [0.15, "#d6e6f4"], [0.4, "#7fb0d8"], [0.7, "#2f72b3"], [1, "#0b2f5e"]];
@@ -94,6 +94,6 @@ export class HistogramStrips {
       xaxis: { ...AXIS, showline: false, showgrid: false, title: { text: this.labels.step, standoff: 2 }, nticks: 5, range: h.steps.length > 1 ? [h.steps[0], last] : undefined },
       yaxis: { ...AXIS, showline: false, showgrid: false, ticks: "", tickvals: vals, ticktext: text, range: [-0.5, this.layers * (this.bins + GAP) - GAP - 0.5], title: { text: this.labels.layer, standoff: 2 }, fixedrange: true },
     });
-    Plotly.react(this.div, [trace], layout, plotConfig({ displayModeBar: false }));
+    Plotly.react(this.div, [trace], layout, plotConfig(EXPORT_ONLY));
   }
 }

@@ -4,7 +4,9 @@ import { pinStage } from "../dom.js";
 import { Banner } from "../banner.js";
 import { bindLanguageToggle, catalogText, onLanguageChange, t } from "../i18n.js";
 import { formatNumber } from "../numbers.js";
-import { completeSurfaceParams, normalizeState, parseHash, runSpec, serializeState, toSpec } from "../state.js";
+import { completeSurfaceParams, HIDEABLE, normalizeState, parseHash, runSpec, serializeState, toSpec } from "../state.js";
+import { nudgeRate } from "../share.js";
+import { download, trajectoriesCsv, trajectoriesJson } from "../export.js";
 import { applyHidden, HashWriter, startPage } from "../page.js";
 import { renderAbout } from "./about.js";
 import { ContourChart, isWideDomain, LossChart } from "./charts.js";
@@ -77,6 +79,8 @@ class SurfaceLab {
     this.player.setSteps(state.steps);
     this.player.setCursor(state.cursor);
     this.startLesson(lesson);
+    $("export-csv").addEventListener("click", () => this.exportRuns("csv"));
+    $("export-json").addEventListener("click", () => this.exportRuns("json"));
 
     bindLanguageToggle(document, (lang) => {
       this.state.lang = lang;
@@ -152,6 +156,40 @@ class SurfaceLab {
     if (this.lesson.phase === "answer" || (this.lesson.phase === "running" && ended)) {
       this.lesson.showAnswer({ steps: this.paths.header.steps, runs: this.paths.runs });
     }
+  }
+
+  /** The runs on the page (not while a lesson still hides them) as a CSV or JSON file. */
+  exportRuns(format) {
+    if (!this.paths || this.concealed) return;
+    const optimizers = this.paths.runs.map((_, i) => this.state.runs[i]?.optimizer ?? "");
+    if (format === "csv") download(`descentlab-${this.state.surface}.csv`, trajectoriesCsv(this.paths.runs, optimizers), "text/csv");
+    else download(`descentlab-${this.state.surface}.json`, trajectoriesJson(this.paths.runs, optimizers), "application/json");
+  }
+
+  // --- presenter keys ------------------------------------------------------------------------
+
+  presenterKeys() {
+    return {
+      rate: (direction) => this.nudgeRates(direction),
+      restart: () => {
+        this.session.seek(0);
+        this.session.resume();
+        this.player.setPlaying(true);
+      },
+      lesson: (direction) => this.lesson?.advance(direction),
+    };
+  }
+
+  /** Every run's learning rate one notch up or down (runs whose rate a piecewise schedule sets keep it). */
+  nudgeRates(direction) {
+    for (const run of this.state.runs) {
+      const spec = this.catalog.optimizers.find((o) => o.id === run.optimizer);
+      const rate = spec?.hyperparameters.find((h) => h.name === "learning_rate");
+      if (!rate || run.schedule?.name === "piecewise") continue;
+      run.hyperparameters.learning_rate = nudgeRate(run.hyperparameters.learning_rate, direction, rate.min, rate.max);
+    }
+    this.runList.rebuild();
+    this.send({ type: "update", runs: this.state.runs.map(runSpec) });
   }
 
   // --- talking to the server --------------------------------------------------------------------
@@ -336,6 +374,7 @@ class SurfaceLab {
 
 startPage({
   parse: (hash) => parseHash(hash),
+  hideable: HIDEABLE,
   create: (catalog, partial, lesson) => new SurfaceLab(catalog, normalizeState(partial, catalog), lesson),
   globalName: "surfaceLab",
 });

@@ -1,0 +1,50 @@
+// The numbers on the page as files: the surface runs (points, loss, gradient norm per step) and the
+// network histories (loss and accuracy per report) as CSV or JSON, downloaded without a server round
+// trip. The CSV columns are those of the REST API's `format=csv` answers.
+
+const csvCell = (value) => (typeof value === "string" && /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : String(value ?? ""));
+const csvRow = (cells) => cells.map(csvCell).join(",");
+
+/** Surface runs → rows `run,optimizer,step,x,y,loss,grad_norm,status`, steps 0 … last recorded. */
+export function trajectoriesCsv(runs, optimizers) {
+  const lines = [csvRow(["run", "optimizer", "step", "x", "y", "loss", "grad_norm", "status"])];
+  runs.forEach((run, r) => {
+    for (let k = 0; k < run.x.length; k++) {
+      lines.push(csvRow([r, optimizers[r], k, run.x[k], run.y[k], run.loss[k], run.gradNorm ? run.gradNorm[k] : "", run.status]));
+    }
+  });
+  return `${lines.join("\n")}\n`;
+}
+
+/** Surface runs → JSON: per run its optimizer, status, divergence step and the per-step arrays. */
+export function trajectoriesJson(runs, optimizers) {
+  const list = (a) => (a ? Array.from(a) : null);
+  return JSON.stringify(
+    runs.map((run, r) => ({ run: r, optimizer: optimizers[r], status: run.status, diverged_at: run.diverged_at ?? null, x: list(run.x), y: list(run.y), loss: list(run.loss), grad_norm: list(run.gradNorm) })),
+  );
+}
+
+/** Network histories → rows `net,step,epoch,train_loss,val_loss,train_accuracy,val_accuracy`. */
+export function historyCsv(histories) {
+  const names = ["step", "epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy"];
+  const lines = [csvRow(["net", ...names])];
+  histories.forEach((h, n) => {
+    for (let i = 0; i < h.curves.step.length; i++) lines.push(csvRow([n, ...names.map((k) => h.curves[k][i])]));
+  });
+  return `${lines.join("\n")}\n`;
+}
+
+/** Network histories → JSON: the curves and the newest per-layer statistics of each network. */
+export function historyJson(histories) {
+  return JSON.stringify(histories.map((h, n) => ({ net: n, curves: h.curves, layers: h.layers() })));
+}
+
+/** Save `text` as a file named `name` (the browser's download, no server). */
+export function download(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = Object.assign(document.createElement("a"), { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

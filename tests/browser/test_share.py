@@ -1,0 +1,92 @@
+"""Embed, presenter mode and exports in headless Chromium: what a teacher takes into a class."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.pages import WatchedPage, no_errors_after
+
+pytestmark = pytest.mark.browser
+
+PATHS_JS = "() => !!(window.surfaceLab && window.surfaceLab.paths)"
+
+
+class SharedPage(WatchedPage):
+    def open(self, url: str) -> SharedPage:
+        self.page.goto(f"{self.base}{url}")
+        self.page.wait_for_function(PATHS_JS, timeout=30_000)
+        return self
+
+
+@pytest.fixture
+def shared(page: Page, server_url: str) -> Iterator[SharedPage]:
+    page.set_viewport_size({"width": 1280, "height": 720})
+    yield from no_errors_after(SharedPage(page, server_url))
+
+
+def test_an_embedded_view_has_no_navigation_hides_what_it_was_told_and_still_plays(shared: SharedPage) -> None:
+    page = shared.open("/?embed=1&runs_hide=1&about_hide=1#surface=rosenbrock").page
+    expect(page.locator(".app-header")).to_be_hidden()
+    expect(page.locator(".main-nav")).to_be_hidden()
+    expect(page.locator("[data-hide=runs]")).to_be_hidden()
+    expect(page.locator("[data-hide=about]")).to_be_hidden()
+    expect(page.locator("#contour .main-svg").first).to_be_visible()
+    page.get_by_role("button", name="Step forward").click()
+    expect(page.locator(".cursor-readout")).to_have_text("step 1 / 500")
+
+
+def test_the_embed_dialog_writes_an_iframe_of_this_view_without_the_unticked_sections(shared: SharedPage) -> None:
+    page = shared.open("/#surface=beale").page
+    page.click("#embed-button")
+    page.uncheck("#embed-dialog input[data-section=runs]")
+    snippet = page.input_value("#embed-snippet")
+    assert snippet.startswith("<iframe src=")
+    assert "/?embed=1&runs_hide=1#surface=beale" in snippet
+
+
+def test_presenter_mode_at_1280x720_has_large_type_and_its_keys_work(shared: SharedPage, artifacts) -> None:
+    page = shared.open("/?present=1#lesson=learning_rate").page
+    expect(page.locator("body")).to_have_class("present")
+    for selector in (".lesson-setup", ".lesson-question", ".field-label"):
+        size = page.evaluate(f"() => parseFloat(getComputedStyle(document.querySelector('{selector}')).fontSize)")
+        assert size >= 20, (selector, size)
+    page.screenshot(path=str(artifacts / "presenter-1280x720.png"))
+
+    page.keyboard.press("n")  # the lesson's next step: show the run without choosing
+    page.wait_for_function("() => window.surfaceLab.lesson.phase !== 'question'")
+    before = page.evaluate("() => window.surfaceLab.state.runs.map(r => r.hyperparameters.learning_rate)")
+    page.keyboard.press("ArrowUp")
+    after = page.evaluate("() => window.surfaceLab.state.runs.map(r => r.hyperparameters.learning_rate)")
+    assert all(b < a <= b * 1.3 for a, b in zip(after, before, strict=True)), (before, after)
+
+
+def test_a_chart_downloads_as_png_and_svg(shared: SharedPage) -> None:
+    page = shared.open("/").page
+    page.hover("#loss")
+    with page.expect_download() as png:
+        page.click('#loss .modebar-btn[data-title="Download plot as a PNG"]')
+    assert png.value.path().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page.hover("#contour")
+    with page.expect_download() as svg:
+        page.click('#contour .modebar-btn[data-title="Download plot as SVG"]')
+    text = svg.value.path().read_text(encoding="utf-8")
+    assert text.startswith("<svg") and "</svg>" in text and len(text) > 10_000
+
+
+def test_the_runs_download_as_csv_with_one_row_per_point(shared: SharedPage) -> None:
+    page = shared.open("/#surface=quadratic&steps=120").page
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8"))))
+    runs = page.evaluate("() => window.surfaceLab.paths.runs.map(r => [r.status, r.x.length])")
+    for index, (status, points) in enumerate(runs):
+        mine = [row for row in rows if row["run"] == str(index)]
+        assert len(mine) == points
+        if status == "ok":
+            assert len(mine) == 120 + 1
+    assert [row["step"] for row in rows[:3]] == ["0", "1", "2"]
