@@ -2,7 +2,8 @@ r"""The optimizer catalog: public ids, hyperparameters with ranges, the rule as 
 
 Where the textbook rule (Goodfellow et al., ch. 8) and optax's agree, the factory *is* optax
 (``sgd``, ``rmsprop``, ``adadelta``); ``adam`` and ``nadam`` are optax's rule and state spelled without
-``pow`` (:func:`engine.rules.adam`); the others are the textbook rules of :mod:`engine.rules`.
+``pow`` (:func:`engine.rules.adam`), and ``adam_uncorrected`` is the same rule without the bias
+correction, to show what the correction does; the others are the textbook rules of :mod:`engine.rules`.
 ``tests/engine/test_optimizers.py`` checks every iterate against a hand-written NumPy version of the
 displayed formula, and the textbook rules against optax where the two coincide.
 """
@@ -74,8 +75,9 @@ def _decay(name: str) -> HyperParam:
 
 _B1 = HyperParam("b1", r"\rho_1", "first-moment decay ρ₁", 0.9, 0.0, 0.999)
 _B2 = HyperParam("b2", r"\rho_2", "second-moment decay ρ₂", 0.999, 0.0, 0.99999)
+_ADAM_MOMENTS = r"s \leftarrow \rho_1 s + (1-\rho_1)\,g,\quad r \leftarrow \rho_2 r + (1-\rho_2)\,g\odot g"
 _ADAM_FORMULA = (
-    r"s \leftarrow \rho_1 s + (1-\rho_1)\,g,\quad r \leftarrow \rho_2 r + (1-\rho_2)\,g\odot g",
+    _ADAM_MOMENTS,
     r"\hat s = \frac{s}{1-\rho_1^{t}},\quad \hat r = \frac{r}{1-\rho_2^{t}}",
 )
 
@@ -170,6 +172,17 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             hyperparameters=(_lr(0.01), _B1, _B2, _eps(1e-8)),
             factory=rules.adam,
             reference="Kingma & Ba 2015; Goodfellow et al. 2016, Alg. 8.7",
+        ),
+        OptimizerSpec(
+            id="adam_uncorrected",
+            name="Adam (no bias correction)",
+            formula=(
+                _ADAM_MOMENTS,
+                r"\theta \leftarrow \theta - \epsilon \frac{s}{\sqrt{r} + \delta}",
+            ),
+            hyperparameters=(_lr(0.01), _B1, _B2, _eps(1e-8)),
+            factory=functools.partial(rules.adam, bias_correction=False),
+            reference="Kingma & Ba 2015, §3 (without the correction)",
         ),
         OptimizerSpec(
             id="nadam",

@@ -86,6 +86,27 @@ def test_catalog_adam_and_nadam_equal_optax(name):
     np.testing.assert_allclose(result.points, np.asarray(jnp.stack(path)), rtol=1e-5, atol=1e-6)
 
 
+def test_uncorrected_adam_without_momentum_equals_optax_rmsprop_with_delta_outside_the_root():
+    """With ρ₁ = 0, s = g and Adam without bias correction is RMSProp ``g/(√r + δ)`` from ``r₀ = 0``.
+
+    optax's Adam has no switch for the correction, so this is the optax rule the catalog entry can be
+    held against; ρ₁ > 0 is checked by the NumPy reference in ``test_optimizers.py``.
+    """
+    hp = {"learning_rate": 0.05, "b1": 0.0, "b2": 0.99, "eps": 1e-3}
+    result = run_one("quadratic", QUAD_PARAMS, QUAD_START, "adam_uncorrected", hp, 40)
+    sp = jnp.asarray(SURFACES["quadratic"].param_vector(QUAD_PARAMS))
+    grad = jax.jit(jax.grad(lambda z: SURFACES["quadratic"].fn(z, sp)))
+    opt = optax.rmsprop(0.05, decay=0.99, eps=1e-3, eps_in_sqrt=False)
+    theta = jnp.asarray(QUAD_START, jnp.float32)
+    state = opt.init(theta)
+    path = [theta]
+    for _ in range(40):
+        updates, state = opt.update(grad(theta), state, theta)
+        theta = optax.apply_updates(theta, updates)
+        path.append(theta)
+    np.testing.assert_allclose(result.points, np.asarray(jnp.stack(path)), rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("nesterov", [False, True])
 def test_adam_rule_state_and_long_run_match_optax(nesterov):
     """Same state type as optax (count, mu, nu) and the same iterates over 3000 steps, b1 = 0 included.

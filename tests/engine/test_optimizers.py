@@ -1,7 +1,8 @@
 """Every optimizer of the catalog against a hand-written NumPy (float64) version of its textbook rule.
 
 The references below are written from the formulas (Goodfellow et al. 2016, ch. 8; Zeiler 2012; Jacobs
-1988; optax's Nadam), with analytic gradients and Hessians, and share no code with the engine.
+1988; optax's Nadam; Kingma & Ba 2015 for Adam without the bias correction), with analytic gradients and
+Hessians, and share no code with the engine.
 
 Compile budget: each (optimizer, surface, scan chunk length, padded batch) is one XLA compilation of about
 a second. On the quadratic, the reference runs and the convergence runs (≤ 63 steps: one 64-step chunk) share
@@ -122,16 +123,17 @@ def reference_path(opt, hp, grad, hess, start, steps, rates=None):
             delta = -np.sqrt(u + eps) / np.sqrt(r + eps) * g
             u = rho * u + (1 - rho) * delta * delta
             theta = theta + eps_t * delta
-        elif opt in ("adam", "nadam"):  # Alg. 8.7, t from 1; Nadam as optax.nadam
+        elif opt in ("adam", "adam_uncorrected", "nadam"):  # Alg. 8.7, t from 1; Nadam as optax.nadam
             b1, b2 = hp["b1"], hp["b2"]
             g = grad(theta)
             s = b1 * s + (1 - b1) * g
             r = b2 * r + (1 - b2) * g * g
             if opt == "adam":
-                s_hat = s / (1 - b1**t)
-            else:
-                s_hat = b1 * s / (1 - b1 ** (t + 1)) + (1 - b1) * g / (1 - b1**t)
-            r_hat = r / (1 - b2**t)
+                s_hat, r_hat = s / (1 - b1**t), r / (1 - b2**t)
+            elif opt == "nadam":
+                s_hat, r_hat = b1 * s / (1 - b1 ** (t + 1)) + (1 - b1) * g / (1 - b1**t), r / (1 - b2**t)
+            else:  # Kingma & Ba 2015, §3, without the bias correction: s and r as they are
+                s_hat, r_hat = s, r
             theta = theta - eps_t * s_hat / (np.sqrt(r_hat) + hp["eps"])
         elif opt == "delta_bar_delta":
             g = grad(theta)
@@ -162,6 +164,7 @@ ALTERNATIVE = {
     "rmsprop_nesterov": {"learning_rate": 0.005, "decay": 0.8, "momentum": 0.5, "eps": 0.1},
     "adadelta": {"learning_rate": 2.0, "rho": 0.7, "eps": 1e-3},
     "adam": {"learning_rate": 0.05, "b1": 0.8, "b2": 0.9, "eps": 0.1},
+    "adam_uncorrected": {"learning_rate": 0.05, "b1": 0.8, "b2": 0.9, "eps": 0.1},
     "nadam": {"learning_rate": 0.05, "b1": 0.8, "b2": 0.9, "eps": 0.1},
     "delta_bar_delta": {"learning_rate": 0.008, "kappa": 0.001, "phi": 0.3, "theta": 0.5},  # y overshoots
     "newton": {"learning_rate": 0.5},
@@ -216,6 +219,23 @@ def test_momentum_uses_the_scheduled_rate_inside_the_velocity():
     np.testing.assert_allclose(result.points, expected, rtol=1e-4, atol=1e-5)
 
 
+def test_without_bias_correction_adams_first_step_is_3_16_times_larger():
+    """s₁ = (1−ρ₁)g and r₁ = (1−ρ₂)g², so the uncorrected first step is ε(1−ρ₁)g / (√(1−ρ₂)|g| + δ):
+    ε·0.1/√0.001 ≈ 3.162ε per coordinate for ρ₁ = 0.9, ρ₂ = 0.999, against ε with the correction."""
+    hp = {"learning_rate": 0.01, "b1": 0.9, "b2": 0.999, "eps": 1e-8}
+    g = quad_grad(np.array(QUAD_START))
+    uncorrected = 0.01 * 0.1 * g / (np.sqrt(0.001) * np.abs(g) + 1e-8)
+    np.testing.assert_allclose(np.abs(uncorrected), 0.03162, rtol=1e-3)
+    corrected = 0.01 * g / (np.abs(g) + 1e-8)
+    for opt, expected in (("adam_uncorrected", uncorrected), ("adam", corrected)):
+        result = run_one("quadratic", QUAD_PARAMS, QUAD_START, opt, hp, 1)
+        np.testing.assert_allclose(result.points[0] - result.points[1], expected, rtol=1e-4, err_msg=opt)
+    # Nadam without the correction looks ahead with ρ₁s₁ + (1−ρ₁)g = 0.19g: a first step of ≈ 6.01ε.
+    rule = rules.adam(0.01, 0.9, 0.999, 1e-8, nesterov=True, bias_correction=False)
+    step, _ = rule.update(jnp.asarray(g, jnp.float32), rule.init(jnp.zeros(2, jnp.float32)))
+    np.testing.assert_allclose(-np.asarray(step), 0.01 * 0.19 * g / (np.sqrt(0.001) * np.abs(g)), rtol=1e-5)
+
+
 def test_pinv_symmetric_2x2_equals_numpy_pinv():
     matrices = [
         [[2.0, 1.0], [1.0, 3.0]],  # positive definite
@@ -246,6 +266,7 @@ QUADRATIC_SETTINGS = {
     "rmsprop_nesterov": {"learning_rate": 0.03, "decay": 0.9, "momentum": 0.9, "eps": 1e-6},
     "adadelta": {"learning_rate": 1.0, "rho": 0.9, "eps": 1e-2},
     "adam": {"learning_rate": 0.3, "b1": 0.5, "b2": 0.999, "eps": 1e-8},
+    "adam_uncorrected": {"learning_rate": 0.3, "b1": 0.5, "b2": 0.999, "eps": 1e-8},
     "nadam": {"learning_rate": 0.3, "b1": 0.5, "b2": 0.999, "eps": 1e-8},
     "delta_bar_delta": {"learning_rate": 0.05, "kappa": 0.01, "phi": 0.1, "theta": 0.7},
     "newton": {"learning_rate": 1.0},
@@ -267,6 +288,7 @@ ROSENBROCK_SETTINGS = {
     # (loss ≈ 0.5 after 5000 steps); a small ε (it multiplies Δ) and a short memory ρ let it settle.
     "adadelta": ({"learning_rate": 0.05, "rho": 0.8, "eps": 1e-6}, 5000),
     "adam": ({"learning_rate": 0.1, "b1": 0.9, "b2": 0.999, "eps": 1e-8}, 1000),
+    "adam_uncorrected": ({"learning_rate": 0.1, "b1": 0.9, "b2": 0.999, "eps": 1e-8}, 1000),
     "nadam": ({"learning_rate": 0.05, "b1": 0.9, "b2": 0.999, "eps": 1e-8}, 1000),
     # Delta-bar-delta needs its rates to grow along the valley: slow start, many steps.
     "delta_bar_delta": ({"learning_rate": 0.001, "kappa": 0.0001, "phi": 0.1, "theta": 0.7}, 5000),

@@ -163,5 +163,6 @@ export default {
     "dataset.spirals": "双螺旋",
     "optimizer.momentum": "动量法",
     "optimizer.nesterov": "Nesterov 动量",
+    "optimizer.adam_uncorrected": "Adam（无偏差修正）",
   },
 };
