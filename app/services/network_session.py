@@ -22,6 +22,7 @@ from app.api.schemas.messages import AckMessage, PauseMessage, ResumeMessage, St
 from app.api.schemas.network import NetworkSessionSpec
 from app.api.schemas.network_messages import (
     NetworkClientMessage,
+    NetworkMcDropoutMessage,
     NetworkSpeedMessage,
     NetworkStartMessage,
     NetworkStepMessage,
@@ -29,6 +30,7 @@ from app.api.schemas.network_messages import (
 )
 from app.services.frames import encode_frame
 from app.services.network_runs import dataset, network_config, train_values
+from engine.mc_dropout import predictive_grid
 from engine.training import (
     DIVERGENCE_REASONS,
     ChunkStats,
@@ -88,6 +90,7 @@ class NetworkSession:
     steps_requested: int = 0
     chunks_per_second: float = 30.0
     outbox: list[bytes | dict] = field(default_factory=list)
+    mc_request: NetworkMcDropoutMessage | None = None
     seq: int = 0
     acked: int = 0
     _last_tick: float = 0.0
@@ -116,6 +119,10 @@ class NetworkSession:
             case NetworkSpeedMessage():
                 self.chunks_per_second = msg.chunks_per_second
                 return self.state_message()
+            case NetworkMcDropoutMessage():
+                if self.spec is None or msg.net >= len(self.spec["networks"]):
+                    raise ValueError(f"network {msg.net} does not exist: start a session with it first")
+                self.mc_request = msg  # a newer request replaces one not yet computed
             case AckMessage():
                 self.acked = max(self.acked, min(msg.seq, self.seq))
             case StopMessage():
@@ -176,6 +183,10 @@ class NetworkSession:
                 self.playing, self.steps_requested = False, 0
                 return [error_message(exc)], 0
             return [], 0
+        if self.mc_request is not None and self.networks and self.mc_request.net < len(self.networks):
+            request, self.mc_request = self.mc_request, None
+            await run_engine(self.mc_dropout, request.net, request.samples)
+            return [], 0
         if not self.networks or not (self.playing or self.steps_requested):
             return [], None
         wait = 1.0 / self.chunks_per_second - (time.monotonic() - self._last_tick)
@@ -225,6 +236,26 @@ class NetworkSession:
             network.last = jax.device_get(stats)
         for i in range(len(self.networks)):
             self.outbox.append(self._chunk_frame(i))
+
+    def mc_dropout(self, i: int, samples: int) -> None:
+        """Predictive mean and spread of network ``i`` now, over the boundary grid (blocking: a worker thread).
+
+        ``samples`` forward passes with dropout kept on (Gal & Ghahramani 2016; engine.mc_dropout); with
+        dropout 0 every pass is the same and the spread is exactly 0.
+        """
+        network = self.networks[i]
+        out = predictive_grid(
+            network.config, network.state.params, network.state.bn_state, network.values, self.data, samples
+        )
+        header = {
+            "type": "mc_dropout",
+            "net": i,
+            "step": int(network.last.step) if network.last is not None else 0,
+            "samples": samples,
+            "dropout": float(network.values.dropout),
+        }
+        arrays = [(name, np.nan_to_num(np.asarray(a, np.float32))) for name, a in (("mean", out.mean), ("std", out.std))]
+        self.outbox.append(encode_frame(*self._numbered(*layout_frame(header, arrays))))
 
     # --- frames -----------------------------------------------------------------------------
 

@@ -94,6 +94,34 @@ def test_live_session_errors_keep_it_open_and_pause_stops_the_stream(client):
         assert json.loads(message["text"]) == {"type": "stopped"}
 
 
+def test_live_monte_carlo_dropout_maps_the_spread_of_the_running_network(client):
+    with client.websocket_connect("/ws/v1/network") as ws:
+        ws.send_text(json.dumps({"type": "mc_dropout", "net": 0}))
+        assert "start" in json.loads(ws.receive()["text"])["message"]  # no session yet: a clear error
+        dropped = {
+            **SESSION,
+            "networks": [{"model": {**MODEL, "dropout": 0.5}, "optimizer": OPTIMIZER, "batch_size": 20}],
+        }
+        ws.send_text(json.dumps({"type": "start", "spec": dropped}))
+        setup, _ = frame(ws)
+        frame(ws)
+        ws.send_text(json.dumps({"type": "step", "count": 3}))
+        assert [frame(ws)[0]["step"] for _ in range(3)] == [10, 20, 30]
+        ws.send_text(json.dumps({"type": "mc_dropout", "net": 0, "samples": 20}))
+        header, maps = frame(ws)
+        grid = (len(setup["grid"]["y"]), len(setup["grid"]["x"]))
+        assert header["type"] == "mc_dropout" and header["step"] == 30 and header["samples"] == 20
+        assert header["dropout"] == 0.5
+        assert maps["mean"].shape == maps["std"].shape == grid
+        assert ((maps["mean"] >= 0) & (maps["mean"] <= 1)).all() and maps["std"].max() > 0
+        ws.send_text(json.dumps({"type": "update", "net": 0, "dropout": 0.0}))
+        ws.send_text(json.dumps({"type": "mc_dropout", "net": 0, "samples": 20}))
+        header, maps = frame(ws)
+        assert header["dropout"] == 0.0 and np.all(maps["std"] == 0)  # every pass the same
+        ws.send_text(json.dumps({"type": "mc_dropout", "net": 1}))
+        assert "network 1" in json.loads(ws.receive()["text"])["message"]
+
+
 def test_monte_carlo_dropout_gives_a_spread_only_with_dropout_on(client):
     spec = {
         "dataset": {"name": "moons", "n": 200, "noise": 0.2},

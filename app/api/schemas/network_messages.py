@@ -42,6 +42,14 @@ class NetworkSpeedMessage(StrictModel):
     chunks_per_second: Number(0.5, 120)
 
 
+class NetworkMcDropoutMessage(StrictModel):
+    """Monte-Carlo dropout of network ``net`` as it is now: ``samples`` forward passes with dropout on."""
+
+    type: Literal["mc_dropout"]
+    net: Integer(0, 1) = 0
+    samples: Integer(2, 200) = 50
+
+
 NetworkClientMessage = TypeAdapter(
     Annotated[
         NetworkStartMessage
@@ -50,6 +58,7 @@ NetworkClientMessage = TypeAdapter(
         | ResumeMessage
         | NetworkStepMessage
         | NetworkSpeedMessage
+        | NetworkMcDropoutMessage
         | StopMessage
         | AckMessage,
         Field(discriminator="type"),

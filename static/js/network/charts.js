@@ -32,6 +32,7 @@ export class BoundaryChart {
     this.data = null;
     this.boundary = null;
     this.labels = { train: "train", validation: "validation", cls: (k) => `class ${k}`, p1: "P(class 1)" };
+    this.probability = false; // true: the grid holds a probability whatever the class count (MC dropout's mean)
   }
 
   setLabels(labels) {
@@ -83,7 +84,7 @@ export class BoundaryChart {
       const [gy, gx] = this.boundary.shape;
       const z = [];
       for (let i = 0; i < gy; i++) z.push(Array.from(this.boundary.data.subarray(i * gx, (i + 1) * gx)));
-      const binary = classes === 2;
+      const binary = classes === 2 || this.probability;
       traces.push({
         type: "heatmap",
         x: grid.x,
@@ -102,6 +103,60 @@ export class BoundaryChart {
     const span = (v) => [v[0], v[v.length - 1]];
     const layout = baseLayout({
       uirevision: "boundary",
+      margin: { l: 34, r: 8, t: 6, b: 26 },
+      hovermode: "closest",
+      xaxis: { ...AXIS, showgrid: false, range: span(grid.x), constrain: "domain", nticks: 5, tickfont: { size: 12 } },
+      yaxis: { ...AXIS, showgrid: false, range: span(grid.y), scaleanchor: "x", scaleratio: 1, constrain: "domain", nticks: 5, tickfont: { size: 12 } },
+    });
+    Plotly.react(this.div, traces, layout, plotConfig(NO_BAR));
+  }
+}
+
+// Spread of the predictive probability: white (certain) to dark purple (uncertain).
+const SPREAD_SCALE = [[0, "#ffffff"], [0.35, "#d9c6e6"], [1, "#5b2a86"]];
+
+/** Monte-Carlo dropout's spread: the std of P(class) over the dropout samples, with the training points. */
+export class SpreadChart {
+  constructor(div) {
+    this.div = div;
+    this.data = null;
+    this.spread = null;
+    this.labels = { std: "std", train: "train" };
+  }
+
+  setLabels(labels) {
+    this.labels = { ...this.labels, ...labels };
+  }
+
+  setData(data) {
+    this.data = data;
+    this.spread = null;
+  }
+
+  /** The G × G `std` array of an `mc_dropout` frame ({data, shape}). */
+  setSpread(spread) {
+    this.spread = spread;
+  }
+
+  render() {
+    if (!this.data || !this.spread) return;
+    const { grid } = this.data;
+    const [gy, gx] = this.spread.shape;
+    const z = [];
+    for (let i = 0; i < gy; i++) z.push(Array.from(this.spread.data.subarray(i * gx, (i + 1) * gx)));
+    const X = this.data.X_train;
+    const points = { type: "scattergl", mode: "markers", x: [], y: [], marker: { size: 4, color: "#1b2330", opacity: 0.55 }, hoverinfo: "skip", meta: { role: "train" } };
+    for (let i = 0; i < X.length; i += 2) {
+      points.x.push(X[i]);
+      points.y.push(X[i + 1]);
+    }
+    const span = (v) => [v[0], v[v.length - 1]];
+    const traces = [
+      { type: "heatmap", x: grid.x, y: grid.y, z, zmin: 0, zmax: 0.5, zsmooth: "best", colorscale: SPREAD_SCALE, colorbar: { thickness: 8, len: 0.9, tickfont: { size: 11 } }, hovertemplate: `${this.labels.std} %{z:.3f}<extra></extra>`, meta: { role: "spread" } },
+      points,
+    ];
+    const layout = baseLayout({
+      uirevision: "spread",
       margin: { l: 34, r: 8, t: 6, b: 26 },
       hovermode: "closest",
       xaxis: { ...AXIS, showgrid: false, range: span(grid.x), constrain: "domain", nticks: 5, tickfont: { size: 12 } },

@@ -9,7 +9,7 @@ import { LESSONS } from "./state.js";
 const CUSTOM = "custom";
 
 export class PresetPanel {
-  /** on: {lesson(lesson), compare(on)} */
+  /** on: {lesson(lesson), compare(on), mc(on)} */
   constructor(root, on) {
     this.select = selectField({
       name: "lesson",
@@ -23,7 +23,12 @@ export class PresetPanel {
     });
     this.note = el("p", { class: "lesson" });
     this.compare = checkField({ name: "compare", checked: false, label: byKey("net.compare"), onChange: (checked) => on.compare(checked) });
-    setChildren(root, this.select.root, this.note, this.compare.root);
+    this.mc = checkField({ name: "mc", checked: false, label: byKey("net.mc"), onChange: (checked) => on.mc(checked) });
+    setChildren(root, this.select.root, this.note, this.compare.root, this.mc.root);
+  }
+
+  setMc(on) {
+    this.mc.input.checked = on;
   }
 
   /** Show the lesson the view matches (or "your own setup") and whether two networks train. */

@@ -27,6 +27,7 @@ function architecture(hidden) {
 }
 const RESTART_MS = 250; // a dragged structural slider (batch size, n) restarts once it settles
 const RENDER_MS = 100; // charts redraw at most ten times a second
+const MC_SAMPLES = 50; // Monte-Carlo dropout: forward passes per spread map
 
 class NetworkLab {
   /** `lesson`: {lesson, lessons} when a lesson link opened the page, else null. */
@@ -43,7 +44,9 @@ class NetworkLab {
     this.lessons = new PresetPanel($("lessons"), {
       lesson: (lesson) => this.applyLesson(lesson),
       compare: (on) => this.setCompare(on),
+      mc: (on) => this.setMc(on),
     });
+    this.mcAsked = []; // per network: the step of the newest mc_dropout request
     this.player = new NetworkPlayer($("player"), {
       play: () => {
         if (this.concealed) return this.player.setPlaying(false);
@@ -126,6 +129,8 @@ class NetworkLab {
   /** The lesson menu, the views' titles and the URL follow the state. */
   sync() {
     this.lessons.set(matchingLesson(this.state, this.catalog), this.state.nets.length > 1);
+    this.lessons.setMc(this.state.mc);
+    this.views.forEach((view) => view.showMc(this.state.mc));
     this.views.forEach((view, i) => view.setTitle(this.netTitle(this.state.nets[i])));
 
     this.saveHash();
@@ -174,8 +179,8 @@ class NetworkLab {
   }
 
   applyLesson(lesson) {
-    const { speed, seed, spc, lang, hide } = this.state;
-    this.state = normalizeState({ data: lesson.data, nets: lesson.nets, val: 0.5, speed, seed, spc, lang, hide }, this.catalog);
+    const { speed, seed, spc, lang, hide, mc } = this.state;
+    this.state = normalizeState({ data: lesson.data, nets: lesson.nets, val: 0.5, speed, seed, spc, lang, hide, mc }, this.catalog);
     this.active = 0;
     this.buildAll();
     this.restart(this.player.playing);
@@ -231,6 +236,38 @@ class NetworkLab {
     this.lesson.showAnswer({ histories: this.histories });
   }
 
+  // --- Monte-Carlo dropout ------------------------------------------------------------------
+
+  setMc(on) {
+    this.state.mc = on;
+    this.mcAsked = [];
+    this.views.forEach((view) => view.showMc(on));
+    this.saveHash();
+    this.requestMc();
+  }
+
+  /** Ask for each network's predictive spread once per new step it reached (at most once a second). */
+  requestMc() {
+    if (!this.state.mc || this.awaitingSetup || this.concealed) return;
+    const now = performance.now();
+    if (now - (this.mcAt ?? 0) < 1000) {
+      clearTimeout(this.mcTimer);
+      this.mcTimer = setTimeout(() => this.requestMc(), 1000 - (now - this.mcAt));
+      return;
+    }
+    this.histories.forEach((history, net) => {
+      if (!history.last || this.mcAsked[net] === history.step) return;
+      this.mcAsked[net] = history.step;
+      this.mcAt = now;
+      this.session.send({ type: "mc_dropout", net, samples: MC_SAMPLES });
+    });
+  }
+
+  receiveMc(frame) {
+    if (this.awaitingSetup) return;
+    this.views[frame.header.net]?.setMc(frame);
+  }
+
   // --- presenter keys ------------------------------------------------------------------------
 
   presenterKeys() {
@@ -270,6 +307,7 @@ class NetworkLab {
     });
     session.on("setup", (frame) => this.receiveSetup(frame));
     session.on("chunk", (frame) => this.receiveChunk(frame));
+    session.on("mc_dropout", (frame) => this.receiveMc(frame));
     session.on("state", (message) => {
       this.player.setPlaying(message.playing);
       if (!message.playing) this.expectChunk(false);
@@ -300,6 +338,7 @@ class NetworkLab {
     this.banner.hide("ws-error");
     this.data = { grid: header.grid, classes: header.classes, X_train: arrays.X_train.data, y_train: arrays.y_train.data, X_val: arrays.X_val.data, y_val: arrays.y_val.data };
     this.histories = header.networks.map((n) => new NetworkHistory(n));
+    this.mcAsked = [];
     if (this.views.length !== this.histories.length) this.buildViews();
     this.views.forEach((view, i) => view.reset(this.data, this.histories[i]));
     this.requestRender();
@@ -333,6 +372,7 @@ class NetworkLab {
         this.renderedAt = performance.now();
         const shared = this.sharedScales();
         for (const view of this.views) view.render(shared);
+        this.requestMc();
         if (this.lesson?.phase === "answer") this.lesson.showAnswer({ histories: this.histories });
         const latest = this.histories.filter((h) => h?.last).map((h) => h.last.header).sort((a, b) => b.step - a.step)[0];
         if (latest) this.player.setStep(latest.step, latest.epoch);

@@ -4,7 +4,7 @@
 import { el } from "../dom.js";
 import { setText, t } from "../i18n.js";
 import { formatNumber } from "../numbers.js";
-import { BoundaryChart, CURVE_STYLES, CurvesChart, LayerChart } from "./charts.js";
+import { BoundaryChart, CURVE_STYLES, CurvesChart, LayerChart, SpreadChart } from "./charts.js";
 import { HistogramStrips } from "./strips.js";
 
 const REASONS = {
@@ -46,6 +46,15 @@ export class NetworkView {
     const boundary = card("net.boundary", "boundary-chart");
     const curves = card("net.curves", "curves-chart", curveKey());
     const layers = card("net.layers", "layers-chart");
+    this.mcCaption = el("span", { class: "chart-hint" });
+    const mcMean = el("div", { class: "chart boundary-chart" });
+    const mcSpread = el("div", { class: "chart boundary-chart" });
+    this.mcCard = el(
+      "figure",
+      { class: "chart-card mc-card", hidden: true },
+      el("figcaption", {}, setText(el("span", { class: "chart-title" }), "net.mcTitle"), this.mcCaption),
+      el("div", { class: "mc-pair" }, el("div", {}, setText(el("div", { class: "strip-title" }), "net.mcMean"), mcMean), el("div", {}, setText(el("div", { class: "strip-title" }), "net.mcSpread"), mcSpread)),
+    );
     this.actStripsDiv = el("div", { class: "chart strips-chart" });
     this.gradStripsDiv = el("div", { class: "chart strips-chart" });
     const stripTitle = (key, hintKey) => el("div", { class: "strip-head" }, setText(el("span", { class: "strip-title" }), key), setText(el("span", { class: "chart-hint" }), hintKey));
@@ -60,11 +69,15 @@ export class NetworkView {
       "section",
       { class: `net-view${compare ? " compare" : ""}`, dataset: { net: String(index) } },
       el("header", { class: "view-head" }, this.badge, el("div", { class: "view-heading" }, this.title, this.status)),
-      el("div", { class: "view-grid" }, boundary.root, curves.root, layers.root, strips),
+      el("div", { class: "view-grid" }, boundary.root, curves.root, layers.root, this.mcCard, strips),
     );
     this.boundary = new BoundaryChart(boundary.chart);
     this.curves = new CurvesChart(curves.chart);
     this.layers = new LayerChart(layers.chart, { side: compare });
+    this.mcMean = new BoundaryChart(mcMean);
+    this.mcMean.probability = true;
+    this.mcSpread = new SpreadChart(mcSpread);
+    this.mc = null; // the newest mc_dropout frame
     const minHeight = compare ? 170 : 200;
     this.actStrips = new HistogramStrips(this.actStripsDiv, { minHeight });
     this.gradStrips = new HistogramStrips(this.gradStripsDiv, { minHeight, ticks: (i, n) => (i === n - 1 ? t("net.out") : String(i + 1)) });
@@ -80,12 +93,17 @@ export class NetworkView {
   reset(data, history) {
     this.history = history;
     this.boundary.setData(data);
+    this.mcMean.setData(data);
+    this.mcSpread.setData(data);
+    this.mc = null;
     this.relabel();
   }
 
   relabel() {
     const L = (key) => t(key);
     this.boundary.setLabels({ train: L("net.train"), validation: L("net.validation"), cls: (k) => t("net.class", { k }), p1: L("net.p1") });
+    this.mcMean.setLabels({ train: L("net.train"), validation: L("net.validation"), cls: (k) => t("net.class", { k }), p1: L("net.p1") });
+    this.mcSpread.setLabels({ std: L("net.mcStd") });
     this.curves.setLabels({ step: L("axis.step"), loss: L("axis.loss"), accuracy: L("net.accuracy"), train: L("net.train"), validation: L("net.validation") });
     this.layers.setLabels({ layer: L("axis.layer"), mean: L("init.mean"), std: L("init.std"), grad: L("net.gradAxis"), start: L("net.atStart"), out: L("net.out"), activations: L("net.activations") });
     for (const strips of [this.actStrips, this.gradStrips]) strips.setLabels({ step: L("axis.step"), layer: L("axis.layer") });
@@ -107,6 +125,25 @@ export class NetworkView {
       loss: formatNumber(arrays.train_loss.data[0]),
       acc: `${Math.round(arrays.val_accuracy.data[0] * 100)}%`,
     });
+  }
+
+  /** Show or hide the Monte-Carlo dropout card. */
+  showMc(on) {
+    this.mcCard.hidden = !on;
+  }
+
+  /** An `mc_dropout` frame: the predictive mean over the boundary grid and its spread. */
+  setMc(frame) {
+    this.mc = frame;
+    const { header } = frame;
+    const key = header.dropout > 0 ? "net.mcCaption" : "net.mcNoDropout";
+    setText(this.mcCaption, key, { n: header.samples, p: formatNumber(header.dropout), step: header.step });
+    this.mcMean.setBoundary(frame.arrays.mean);
+    this.mcSpread.setSpread(frame.arrays.std);
+    if (!this.mcCard.hidden) {
+      this.mcMean.render();
+      this.mcSpread.render();
+    }
   }
 
   /** Redraw everything from the history (at most a few times a second); `shared`: {lossMax, gradValues}. */
