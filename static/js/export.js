@@ -41,7 +41,12 @@ export function historyJson(histories) {
 
 /** Save `text` as a file named `name` (the browser's download, no server). */
 export function download(name, text, type) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+  downloadBlob(name, new Blob([text], { type }));
+}
+
+/** Save a Blob (a recorded video, say) as a file named `name`. */
+export function downloadBlob(name, blob) {
+  const url = URL.createObjectURL(blob);
   const link = Object.assign(document.createElement("a"), { href: url, download: name });
   document.body.append(link);
   link.click();

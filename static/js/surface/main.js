@@ -6,7 +6,7 @@ import { bindLanguageToggle, catalogText, onLanguageChange, t } from "../i18n.js
 import { formatNumber } from "../numbers.js";
 import { completeSurfaceParams, HIDEABLE, normalizeState, parseHash, runSpec, serializeState, toSpec } from "../state.js";
 import { nudgeRate } from "../share.js";
-import { download, trajectoriesCsv, trajectoriesJson } from "../export.js";
+import { download, downloadBlob, trajectoriesCsv, trajectoriesJson } from "../export.js";
 import { applyHidden, HashWriter, startPage } from "../page.js";
 import { renderAbout } from "./about.js";
 import { ContourChart, isWideDomain, LossChart } from "./charts.js";
@@ -15,6 +15,7 @@ import { GridLoader } from "./grid.js";
 import { LessonPanel } from "../lessons/panel.js";
 import { renderLegend } from "./legend.js";
 import { Player } from "./player.js";
+import { RaceRecorder, recordWithProgress } from "./recorder.js";
 import { SurfaceSession } from "./session.js";
 
 const $ = (id) => document.getElementById(id);
@@ -81,6 +82,7 @@ class SurfaceLab {
     this.startLesson(lesson);
     $("export-csv").addEventListener("click", () => this.exportRuns("csv"));
     $("export-json").addEventListener("click", () => this.exportRuns("json"));
+    $("export-webm").addEventListener("click", () => this.recordRace());
 
     bindLanguageToggle(document, (lang) => {
       this.state.lang = lang;
@@ -164,6 +166,18 @@ class SurfaceLab {
     const optimizers = this.paths.runs.map((_, i) => this.state.runs[i]?.optimizer ?? "");
     if (format === "csv") download(`descentlab-${this.state.surface}.csv`, trajectoriesCsv(this.paths.runs, optimizers), "text/csv");
     else download(`descentlab-${this.state.surface}.json`, trajectoriesJson(this.paths.runs, optimizers), "application/json");
+  }
+
+  /** The race as a WebM video drawn in the browser (progress bar, cancel), then downloaded. */
+  async recordRace() {
+    const runs = this.styledRuns();
+    if (!runs.length) return;
+    try {
+      const blob = await recordWithProgress(new RaceRecorder(this.contour.div, runs, this.paths.header.steps), $("recording"), $("export-webm"));
+      if (blob) downloadBlob(`descentlab-${this.state.surface}.webm`, blob);
+    } catch (error) {
+      this.banner.show("record", "error", "banner.error", { message: error.message }, { timeout: 12000 });
+    }
   }
 
   // --- presenter keys ------------------------------------------------------------------------
@@ -342,6 +356,7 @@ class SurfaceLab {
     this.grad.cursor = this.state.cursor;
     this.grad.render();
     $("loss-empty").hidden = runs.length > 0 || this.concealed;
+    $("export-webm").disabled = !runs.length;
     $("loss-concealed").hidden = !this.concealed;
     renderLegend($("legend"), runs);
   }
