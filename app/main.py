@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.api.errors import install_error_handlers
-from app.api.routes import catalog, docs, lessons, network, network_ws, pages, surface_ws, surfaces
+from app.api.routes import catalog, docs, follow_ws, lessons, network, network_ws, pages, surface_ws, surfaces
 from app.services.warmup import start_warm_up
 from app.settings import settings
 from engine.cache import enable_compilation_cache
@@ -44,7 +44,7 @@ def create_app() -> FastAPI:
         response.headers["Content-Security-Policy"] = f"frame-ancestors {settings.FRAME_ANCESTORS}"
         return response
 
-    for module in (catalog, surfaces, surface_ws, network, network_ws, lessons, pages, docs):
+    for module in (catalog, surfaces, surface_ws, network, network_ws, follow_ws, lessons, pages, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.mount("/vendor/swagger", docs.assets, name="swagger")

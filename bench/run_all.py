@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import browser_fps, mlp_training, slider_latency, streaming, trajectories
+from bench import browser_fps, follow, mlp_training, slider_latency, streaming, trajectories
 
 
 def main() -> None:
@@ -15,6 +15,7 @@ def main() -> None:
         "mlp_training": mlp_training.main(),
         "streaming": streaming.main(),
         "browser_fps": browser_fps.main(),
+        "follow": follow.main(),
     }
     out = Path("bench/results")
     out.mkdir(parents=True, exist_ok=True)
@@ -36,6 +37,16 @@ def main() -> None:
             f"| tick frames/s with {run['clients']} playing client(s), median / min | "
             f"{run['frames_per_s_median']:.1f} / {run['frames_per_s_min']:.1f}, errors {run['errors']} |"
         )
+    fo = results["follow"]
+    print(
+        f"| follow: change → {fo['followers']} followers have the view, p50 / p95 | "
+        f"{fo['relay_p50_ms']:.1f} / {fo['relay_p95_ms']:.1f} ms |"
+    )
+    print(
+        f"| follow: change → followers have the new paths, p50 / p95 | "
+        f"{fo['paths_p50_ms']:.1f} / {fo['paths_p95_ms']:.1f} ms; "
+        f"{fo['groups_computed_per_change']:.2f} groups computed a change, errors {fo['errors']} |"
+    )
     if fps := results["browser_fps"]:
         print(
             f"| surface page, {fps['paths']} paths playing: frames/s, draw median / p95 | "

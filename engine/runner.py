@@ -182,11 +182,16 @@ class RecentGroups:
         self._entries: OrderedDict[tuple, Gathered] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
+        self.hits = 0  # groups taken from here, and groups looked for but computed (bench/follow.py counts)
+        self.misses = 0
 
     def get(self, key: tuple) -> Gathered | None:
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
+                self.hits += 1
+            else:
+                self.misses += 1
             return self._entries.get(key)
 
     def put(self, key: tuple, gathered: Gathered) -> None:

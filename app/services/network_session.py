@@ -254,7 +254,8 @@ class NetworkSession:
             "samples": samples,
             "dropout": float(network.values.dropout),
         }
-        arrays = [(name, np.nan_to_num(np.asarray(a, np.float32))) for name, a in (("mean", out.mean), ("std", out.std))]
+        maps = (("mean", out.mean), ("std", out.std))
+        arrays = [(name, np.nan_to_num(np.asarray(a, np.float32))) for name, a in maps]
         self.outbox.append(encode_frame(*self._numbered(*layout_frame(header, arrays))))
 
     # --- frames -----------------------------------------------------------------------------

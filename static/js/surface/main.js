@@ -17,6 +17,8 @@ import { renderLegend } from "./legend.js";
 import { Player } from "./player.js";
 import { RaceRecorder, recordWithProgress } from "./recorder.js";
 import { SurfaceSession } from "./session.js";
+import { bindShareLive, followRoom } from "./following.js";
+import { followedRoom } from "../follow.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -62,7 +64,7 @@ class SurfaceLab {
       run: (index, run) => this.send({ type: "update", run: index, ...runSpec(run) }),
       runs: (runs) => this.send({ type: "update", runs: runs.map(runSpec) }),
     });
-    this.player = new Player($("player"), {
+    this.player = new Player($("player"), readOnlyGuard(this, {
       play: () => (this.concealed ? this.player.setPlaying(false) : this.session.resume()),
       pause: () => this.session.pause(),
       step: (count) => this.session.step(count),
@@ -75,11 +77,12 @@ class SurfaceLab {
         this.session.speed(speed);
         this.saveHash();
       },
-    });
+    }));
     this.player.setSpeed(state.speed);
     this.player.setSteps(state.steps);
     this.player.setCursor(state.cursor);
     this.startLesson(lesson);
+    this.startFollowing();
     $("export-csv").addEventListener("click", () => this.exportRuns("csv"));
     $("export-json").addEventListener("click", () => this.exportRuns("json"));
     $("export-webm").addEventListener("click", () => this.recordRace());
@@ -196,6 +199,7 @@ class SurfaceLab {
 
   /** Every run's learning rate one notch up or down (runs whose rate a piecewise schedule sets keep it). */
   nudgeRates(direction) {
+    if (this.readOnly) return;
     for (const run of this.state.runs) {
       const spec = this.catalog.optimizers.find((o) => o.id === run.optimizer);
       const rate = spec?.hyperparameters.find((h) => h.name === "learning_rate");
@@ -216,6 +220,7 @@ class SurfaceLab {
       this.banner.hide("connection");
       session.start(toSpec(this.state), false);
       session.speed(this.state.speed);
+      if (this.followed) this.syncPlayer(this.followed);
     });
     session.on("close", ({ willRetry }) => {
       if (willRetry) this.banner.show("connection", "info", "banner.reconnecting");
@@ -226,6 +231,7 @@ class SurfaceLab {
     session.on("tick", (frame) => this.setCursor(frame.cursor));
     session.on("state", (message) => {
       this.player.setPlaying(message.playing);
+      this.publishView();
       this.player.setSpeed(message.steps_per_second);
       if (Number.isInteger(message.cursor) && !this.pendingSeek) this.setCursor(message.cursor);
     });
@@ -270,6 +276,7 @@ class SurfaceLab {
   }
 
   moveStart(point) {
+    if (this.readOnly) return;
     this.state.start = point;
     this.surfacePanel.setStart(point);
     this.contour.setStart(point);
@@ -384,7 +391,77 @@ class SurfaceLab {
 
   saveHash() {
     this.hashWriter.save(this.state);
+    this.publishView();
   }
+
+  // --- follow the teacher -------------------------------------------------------------------
+
+  startFollowing() {
+    this.leader = null; // a FollowLead while this page shares its view live
+    this.readOnly = false;
+    const button = $("follow-button");
+    if (button) bindShareLive(this, button);
+    const room = followedRoom();
+    if (room) this.follower = followRoom(this, room);
+  }
+
+  /** The whole view as followers get it: the link (no cursor, lesson or hidden sections) and the player. */
+  publishView() {
+    if (!this.leader) return;
+    const hash = serializeState({ ...this.state, cursor: undefined, lesson: null, pick: null, hide: [] });
+    const view = { page: "surface", hash, playing: this.player.playing, cursor: this.state.cursor, speed: this.state.speed };
+    const key = JSON.stringify([hash, view.playing, view.speed]);
+    // while playing, followers play on their own: the cursor alone is news only when paused (a step, a scrub)
+    if (key === this.published?.key && (view.playing || view.cursor === this.published.cursor)) return;
+    this.published = { key, cursor: view.cursor };
+    this.leader.publish(view);
+  }
+
+  /** Show the teacher's view: the state replaced in place (the controls hold it), rebuilt, restarted. */
+  showView(view) {
+    if (view.hash !== this.followed?.hash) {
+      const { state: partial } = parseHash(`#${view.hash}`);
+      const next = normalizeState({ ...partial, speed: view.speed, lang: this.state.lang, hide: this.state.hide }, this.catalog);
+      const sameSurface = next.surface === this.state.surface && JSON.stringify(next.params) === JSON.stringify(this.state.params);
+      Object.assign(this.state, next, { lesson: null, pick: null, cursor: 0 });
+      this.surfacePanel.build();
+      this.runList.rebuild();
+      this.player.setSteps(next.steps);
+      this.contour.setStart(next.start);
+      if (!sameSurface) {
+        renderAbout($("about"), this.surface);
+        this.grids.load(this.surfaceSpec());
+      }
+      this.setBusy(true);
+      this.session.start(toSpec(this.state), false);
+      this.saveHash();
+    }
+    this.followed = view;
+    this.syncPlayer(view);
+  }
+
+  /** Play, pause and the cursor as the teacher has them. */
+  syncPlayer(view) {
+    this.session.speed(view.speed);
+    this.player.setSpeed(view.speed);
+    this.session.seek(view.cursor);
+    this.setCursor(view.cursor);
+    if (view.playing) this.session.resume();
+    this.player.setPlaying(view.playing);
+  }
+
+  /** A follower looks but does not touch: the controls, the player and the map are inert. */
+  setReadOnly(on) {
+    this.readOnly = on;
+    $("sidebar").inert = on;
+    $("player").inert = on || this.concealed;
+    if (!on) this.followed = null;
+  }
+}
+
+/** Player intents do nothing while the page follows a teacher (a key press must not fork the view). */
+function readOnlyGuard(lab, on) {
+  return Object.fromEntries(Object.entries(on).map(([name, fn]) => [name, (...args) => (lab.readOnly ? undefined : fn(...args))]));
 }
 
 startPage({
