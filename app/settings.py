@@ -11,7 +11,9 @@ class Settings(BaseSettings):
     HOST: str = "127.0.0.1"
     PORT: int = 8000
     # Who may embed the pages in an iframe (CSP frame-ancestors), e.g. "'self' https://slides.example".
-    FRAME_ANCESTORS: str = "*"
+    # The default: any web page, and slides opened from a file (a reveal.js deck on a laptop; "*" alone
+    # matches only network schemes).
+    FRAME_ANCESTORS: str = "* file:"
     # Persistent XLA compilation cache (per machine, never baked into an image); empty disables it.
     JAX_CACHE_DIR: str = ""
     # Compile the default view in the background at start-up.

@@ -84,7 +84,7 @@ class Fact(Strict):
 class Lesson(Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     lab: Literal["surface", "network", "init"]
-    seed: str = Field(description="where the experiment comes from in the teaching notes")
+    seed: Text = Field(description="where the experiment comes from in the teaching notes")
     view: str = Field(description="the lab page's link hash, without '#'")
     until_step: int | None = Field(None, ge=1, description="network lessons: train this far, then answer")
     title: Text

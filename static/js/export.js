@@ -34,9 +34,22 @@ export function historyCsv(histories) {
   return `${lines.join("\n")}\n`;
 }
 
-/** Network histories → JSON: the curves and the newest per-layer statistics of each network. */
+/** Network histories → JSON: the curves, the newest per-layer statistics and histograms (with their bin
+ * edges) of each network. */
 export function historyJson(histories) {
-  return JSON.stringify(histories.map((h, n) => ({ net: n, curves: h.curves, layers: h.layers() })));
+  const rows = (array) => (array ? Array.from({ length: array.shape[0] }, (_, i) => Array.from(array.data.subarray(i * array.shape[1], (i + 1) * array.shape[1]))) : null);
+  return JSON.stringify(
+    histories.map((h, n) => {
+      const a = h.last?.arrays ?? {};
+      return {
+        net: n,
+        step: h.step,
+        curves: h.curves,
+        layers: h.layers(),
+        histograms: { edges: h.setup.edges ?? null, act: rows(a.act_hist), preact: rows(a.preact_hist), grad: rows(a.grad_hist), weight: rows(a.weight_hist) },
+      };
+    }),
+  );
 }
 
 /** Save `text` as a file named `name` (the browser's download, no server). */

@@ -6,7 +6,7 @@ from app.settings import settings
 
 
 def test_frame_ancestors_follow_the_setting(client: TestClient, monkeypatch):
-    assert client.get("/").headers["content-security-policy"] == "frame-ancestors *"
+    assert client.get("/").headers["content-security-policy"] == "frame-ancestors * file:"
     monkeypatch.setattr(settings, "FRAME_ANCESTORS", "'self' https://slides.example")
     for path in ("/", "/network", "/init", "/lessons"):
         assert client.get(path).headers["content-security-policy"] == "frame-ancestors 'self' https://slides.example"

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import json
+import threading
 from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -90,3 +94,60 @@ def test_the_runs_download_as_csv_with_one_row_per_point(shared: SharedPage) -> 
         if status == "ok":
             assert len(mine) == 120 + 1
     assert [row["step"] for row in rows[:3]] == ["0", "1", "2"]
+
+
+def check_embedded(page: Page) -> None:
+    page.wait_for_function("() => document.querySelector('iframe').contentWindow !== null")
+    page.frames[-1].wait_for_function(PATHS_JS, timeout=30_000)
+    frame = page.frame_locator("iframe")
+    expect(frame.locator("#contour .main-svg").first).to_be_visible()
+    expect(frame.locator(".app-header")).to_be_hidden()
+    expect(frame.locator("[data-hide=surface]")).to_be_hidden()
+    frame.get_by_role("button", name="Step forward").click()
+    expect(frame.locator(".cursor-readout")).to_have_text("step 1 / 500")
+
+
+def slide(base: str) -> str:
+    return (
+        f'<link rel="icon" href="data:,"><h1>Slide 3</h1><iframe src="{base}/?embed=1&surface_hide=1#surface=beale" '
+        'width="960" height="600" style="border:0" allow="fullscreen"></iframe>'
+    )
+
+
+def test_an_embed_inside_a_slide_on_another_site_loads_and_stays_interactive(shared: SharedPage, tmp_path) -> None:
+    (tmp_path / "deck.html").write_text(slide(shared.base), encoding="utf-8")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as slides:  # another origin: its own port
+        threading.Thread(target=slides.serve_forever, daemon=True).start()
+        try:
+            shared.page.goto(f"http://127.0.0.1:{slides.server_address[1]}/deck.html")
+            check_embedded(shared.page)
+        finally:
+            slides.shutdown()
+
+
+def test_an_embed_inside_a_deck_opened_from_a_file_loads(shared: SharedPage, tmp_path) -> None:
+    deck = tmp_path / "deck.html"
+    deck.write_text(slide(shared.base), encoding="utf-8")
+    shared.page.goto(deck.as_uri())
+    check_embedded(shared.page)
+
+
+def test_the_network_history_downloads_as_csv_and_json(page: Page, server_url: str) -> None:
+    page.goto(f"{server_url}/network")
+    page.wait_for_function("() => window.networkLab && window.networkLab.histories.length > 0", timeout=30_000)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => window.networkLab.histories[0].curves.step.length >= 5", timeout=30_000)
+    page.get_by_role("button", name="Pause").click()
+    page.wait_for_timeout(500)
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8"))))
+    points = page.evaluate("() => window.networkLab.histories[0].curves.step.length")
+    assert len(rows) == points and rows[0]["step"] == "0"
+    with page.expect_download() as download:
+        page.click("#export-json")
+    (net,) = json.loads(download.value.path().read_text(encoding="utf-8"))
+    hidden = page.evaluate("() => window.networkLab.state.nets[0].hidden.length")
+    assert len(net["histograms"]["act"]) == hidden and len(net["histograms"]["grad"]) == hidden + 1
+    assert sum(net["histograms"]["act"][0]) > 0

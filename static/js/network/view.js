@@ -47,8 +47,8 @@ export class NetworkView {
     const curves = card("net.curves", "curves-chart", curveKey());
     const layers = card("net.layers", "layers-chart");
     this.mcCaption = el("span", { class: "chart-hint" });
-    const mcMean = el("div", { class: "chart boundary-chart" });
-    const mcSpread = el("div", { class: "chart boundary-chart" });
+    const mcMean = el("div", { class: "chart mc-chart" });
+    const mcSpread = el("div", { class: "chart mc-chart" });
     this.mcCard = el(
       "figure",
       { class: "chart-card mc-card", hidden: true },
