@@ -219,11 +219,13 @@ class NetworkLab {
     $("player").inert = this.concealed;
   }
 
-  /** The student chose: train until the lesson's step, then answer. */
+  /** The student chose: train the networks (built at step 0 meanwhile) until the lesson's step, then answer. */
   trainLesson() {
     this.concealed = false;
     $("player").inert = false;
-    this.restart(true);
+    this.session.resume();
+    this.player.setPlaying(true);
+    this.expectChunk();
   }
 
   /** Once every network has trained to the lesson's step: pause and answer with their numbers. */
