@@ -40,6 +40,7 @@ export class LessonPanel {
     this.pick = pick ?? null;
     this.phase = "question"; // question → running → answer
     this.result = null;
+    this.folded = false; // only the title and the answer show (more room for the figure on a projector)
     root.hidden = false;
     root.classList.add("lesson-panel");
     onLanguageChange(() => this.render());
@@ -109,7 +110,12 @@ export class LessonPanel {
       el("a", { href: "/lessons", class: "lesson-all" }, t("lesson.all")),
       this.navLink(1, "lesson.next"),
     );
-    const head = el("div", { class: "lesson-head" }, position, el("h2", { class: "lesson-heading", id: "lesson-heading" }, text(lesson.title)), nav);
+    const fold = el(
+      "button",
+      { type: "button", class: "button small lesson-fold", "aria-expanded": String(!this.folded), on: { click: () => this.setFolded(!this.folded) } },
+      t(this.folded ? "lesson.unfold" : "lesson.fold"),
+    );
+    const head = el("div", { class: "lesson-head" }, position, el("h2", { class: "lesson-heading", id: "lesson-heading" }, text(lesson.title)), nav, fold);
     const setup = el("p", { class: "lesson-setup" }, text(lesson.setup));
     const question = el("p", { class: "lesson-question", id: "lesson-question" }, text(lesson.question));
     const choices = el(
@@ -119,6 +125,14 @@ export class LessonPanel {
     );
     setChildren(this.root, head, setup, question, choices, this.footer());
     this.root.dataset.phase = this.phase;
+    this.root.classList.toggle("folded", this.folded);
+  }
+
+  /** Fold the card to its title (and the answer, once there is one), or unfold it. */
+  setFolded(folded) {
+    this.folded = folded;
+    this.render();
+    window.dispatchEvent(new Event("resize")); // the charts below move up or down
   }
 
   navLink(step, key) {
