@@ -26,6 +26,18 @@ function classScale(k) {
   return scale;
 }
 
+/** The layout of a map over the data plane: the grid's extent, equal x/y scales. */
+function mapLayout(grid, revision) {
+  const span = (v) => [v[0], v[v.length - 1]];
+  return baseLayout({
+    uirevision: revision,
+    margin: { l: 34, r: 8, t: 6, b: 26 },
+    hovermode: "closest",
+    xaxis: { ...AXIS, showgrid: false, range: span(grid.x), constrain: "domain", nticks: 5, tickfont: { size: 12 } },
+    yaxis: { ...AXIS, showgrid: false, range: span(grid.y), scaleanchor: "x", scaleratio: 1, constrain: "domain", nticks: 5, tickfont: { size: 12 } },
+  });
+}
+
 export class BoundaryChart {
   constructor(div) {
     this.div = div;
@@ -100,15 +112,7 @@ export class BoundaryChart {
       });
     }
     traces.push(...this.points(this.data.X_train, this.data.y_train, false), ...this.points(this.data.X_val, this.data.y_val, true));
-    const span = (v) => [v[0], v[v.length - 1]];
-    const layout = baseLayout({
-      uirevision: "boundary",
-      margin: { l: 34, r: 8, t: 6, b: 26 },
-      hovermode: "closest",
-      xaxis: { ...AXIS, showgrid: false, range: span(grid.x), constrain: "domain", nticks: 5, tickfont: { size: 12 } },
-      yaxis: { ...AXIS, showgrid: false, range: span(grid.y), scaleanchor: "x", scaleratio: 1, constrain: "domain", nticks: 5, tickfont: { size: 12 } },
-    });
-    Plotly.react(this.div, traces, layout, plotConfig(NO_BAR));
+    Plotly.react(this.div, traces, mapLayout(grid, "boundary"), plotConfig(NO_BAR));
   }
 }
 
@@ -150,19 +154,11 @@ export class SpreadChart {
       points.x.push(X[i]);
       points.y.push(X[i + 1]);
     }
-    const span = (v) => [v[0], v[v.length - 1]];
     const traces = [
       { type: "heatmap", x: grid.x, y: grid.y, z, zmin: 0, zmax: 0.5, zsmooth: "best", colorscale: SPREAD_SCALE, colorbar: { thickness: 8, len: 0.9, tickfont: { size: 11 } }, hovertemplate: `${this.labels.std} %{z:.3f}<extra></extra>`, meta: { role: "spread" } },
       points,
     ];
-    const layout = baseLayout({
-      uirevision: "spread",
-      margin: { l: 34, r: 8, t: 6, b: 26 },
-      hovermode: "closest",
-      xaxis: { ...AXIS, showgrid: false, range: span(grid.x), constrain: "domain", nticks: 5, tickfont: { size: 12 } },
-      yaxis: { ...AXIS, showgrid: false, range: span(grid.y), scaleanchor: "x", scaleratio: 1, constrain: "domain", nticks: 5, tickfont: { size: 12 } },
-    });
-    Plotly.react(this.div, traces, layout, plotConfig(NO_BAR));
+    Plotly.react(this.div, traces, mapLayout(grid, "spread"), plotConfig(NO_BAR));
   }
 }
 
