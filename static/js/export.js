@@ -52,6 +52,14 @@ export function historyJson(histories) {
   );
 }
 
+/** The init experiment's layers → rows `layer,bin_low,bin_high,count`, every bin of every layer
+ * (the REST API's `table=histograms`); the means and standard deviations are in the JSON. */
+export function initHistogramsCsv(layers) {
+  const lines = [csvRow(["layer", "bin_low", "bin_high", "count"])];
+  for (const { index, histogram: h } of layers) h.counts.forEach((c, i) => lines.push(csvRow([index, h.edges[i], h.edges[i + 1], c])));
+  return `${lines.join("\n")}\n`;
+}
+
 /** Save `text` as a file named `name` (the browser's download, no server). */
 export function download(name, text, type) {
   downloadBlob(name, new Blob([text], { type }));

@@ -88,12 +88,9 @@ def network_fact(nets: list[dict], f: Fact) -> float | None:
 def init_fact(layers: list[dict], f: Fact) -> float | None:
     row = layer_of(layers, f.layer)
     if f.kind == "saturated_share":
-        beyond = sum(
-            c
-            for c, lo, hi in zip(row["counts"], row["edges"], row["edges"][1:], strict=False)
-            if lo >= f.above or hi <= -f.above
-        )
-        return beyond / sum(row["counts"])
+        edges, counts = row["histogram"]["edges"], row["histogram"]["counts"]
+        beyond = sum(c for c, lo, hi in zip(counts, edges, edges[1:], strict=False) if lo >= f.above or hi <= -f.above)
+        return beyond / sum(counts)
     return row["std" if f.kind == "std_at" else "mean"]
 
 

@@ -151,3 +151,15 @@ def test_the_network_history_downloads_as_csv_and_json(page: Page, server_url: s
     hidden = page.evaluate("() => window.networkLab.state.nets[0].hidden.length")
     assert len(net["histograms"]["act"]) == hidden and len(net["histograms"]["grad"]) == hidden + 1
     assert sum(net["histograms"]["act"][0]) > 0
+
+
+def test_the_init_experiment_downloads_its_histograms(page: Page, server_url: str) -> None:
+    page.goto(f"{server_url}/init#layers=4&width=50")
+    page.wait_for_function("() => window.initLab && window.initLab.result", timeout=30_000)
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8"))))
+    layers = page.evaluate("() => window.initLab.result.layers.map(l => l.histogram.counts)")
+    assert len(rows) == sum(len(counts) for counts in layers)
+    assert {row["layer"] for row in rows} == {"1", "2", "3", "4"}
+    assert sum(int(row["count"]) for row in rows if row["layer"] == "1") == sum(layers[0])

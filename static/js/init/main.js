@@ -13,6 +13,7 @@ import { HistogramGrid, MeanStdChart } from "./charts.js";
 import { InitControls, PresetButtons } from "./controls.js";
 import { HIDEABLE, PROPS, matchingPreset, normalizeState, toRequest } from "./state.js";
 import { LessonPanel } from "../lessons/panel.js";
+import { download, initHistogramsCsv } from "../export.js";
 
 const $ = (id) => document.getElementById(id);
 const DEBOUNCE_MS = 150;
@@ -85,6 +86,8 @@ class InitLab {
     });
     applyHidden(this.state.hide);
     this.startLesson(lesson);
+    $("export-csv").addEventListener("click", () => this.export("csv"));
+    $("export-json").addEventListener("click", () => this.export("json"));
     this.sync();
     this.loader.request(toRequest(state), { now: true });
   }
@@ -173,6 +176,14 @@ class InitLab {
     setText(lesson, preset ? `init.lesson.${preset.id}` : "init.lesson.custom");
     const reference = init.reference ? setCatalogText(el("p", { class: "reference" }), `init.${init.name}.reference`, init.reference) : null;
     setChildren($("about"), title, formulas, lesson, reference);
+  }
+
+  /** The experiment's layers as files: histograms as CSV; means, stds, edges and counts as JSON. */
+  export(format) {
+    if (!this.result || document.querySelector(".stage").classList.contains("lesson-concealed")) return;
+    const layers = this.result.layers;
+    if (format === "csv") download("descentlab-init-histograms.csv", initHistogramsCsv(layers), "text/csv");
+    else download("descentlab-init.json", JSON.stringify(layers), "application/json");
   }
 
   presenterKeys() {

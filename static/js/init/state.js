@@ -27,7 +27,7 @@ export const PROPS = [
   { name: "pick", type: Type.STRING },
 ];
 
-export const HIDEABLE = ["controls", "presets", "intro", "header", "about"];
+export const HIDEABLE = ["controls", "presets", "intro", "header", "about", "export"];
 
 export const LIMITS = {
   layers: { name: "layers", min: 1, max: 20, default: 10, integer: true, scale: "linear" },

@@ -73,13 +73,13 @@ const NETWORK = {
   },
 };
 
-/** The init experiment's result: {layers: [{layer, mean, std, edges, counts}]} (POST /api/v1/init-experiment). */
+/** The init experiment's result: {layers: [{index, mean, std, histogram: {edges, counts}}]} (POST /api/v1/init-experiment). */
 const INIT = {
   std_at: ({ layers }, f) => layers[layerIndex(f.layer, layers.length)].std,
   mean_at: ({ layers }, f) => layers[layerIndex(f.layer, layers.length)].mean,
   /** The share of a layer's outputs in histogram bins lying wholly beyond ±`above` (saturated tanh). */
   saturated_share: ({ layers }, f) => {
-    const { edges, counts } = layers[layerIndex(f.layer, layers.length)];
+    const { edges, counts } = layers[layerIndex(f.layer, layers.length)].histogram;
     let total = 0;
     let beyond = 0;
     counts.forEach((c, i) => {
