@@ -68,6 +68,13 @@ def test_presenter_mode_at_1280x720_has_large_type_and_its_keys_work(shared: Sha
     after = page.evaluate("() => window.surfaceLab.state.runs.map(r => r.hyperparameters.learning_rate)")
     assert all(b < a <= b * 1.3 for a, b in zip(after, before, strict=True)), (before, after)
 
+    page.click(".lesson-finish")  # n: the answer; n again: the next lesson, still presenting
+    expect(page.locator(".lesson-answer")).to_be_visible()
+    page.keyboard.press("n")
+    page.wait_for_url("**/?present=1#lesson=momentum_valley")
+    expect(page.locator(".lesson-heading")).to_have_text("Momentum in a narrow valley")
+    expect(page.locator("body")).to_have_class("present")
+
 
 def test_a_chart_downloads_as_png_and_svg(shared: SharedPage) -> None:
     page = shared.open("/").page

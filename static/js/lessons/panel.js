@@ -95,9 +95,13 @@ export class LessonPanel {
     location.assign(this.linkTo(this.lesson.url));
   }
 
-  /** A lesson URL in the language on screen. */
+  /** A lesson URL in the language on screen, keeping presenter and embed mode (`?present=1`, `?embed=1`). */
   linkTo(url) {
-    return getLanguage() === "zh" ? `${url}&lang=zh` : url;
+    const target = new URL(url, location.origin);
+    const here = new URLSearchParams(location.search);
+    for (const flag of ["present", "embed"]) if (here.has(flag)) target.searchParams.set(flag, here.get(flag));
+    if (getLanguage() === "zh") target.hash += "&lang=zh";
+    return `${target.pathname}${target.search}${target.hash}`;
   }
 
   render() {
