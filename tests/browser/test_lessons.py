@@ -32,14 +32,24 @@ READY_JS = {
 }
 CONCEALED_JS = {
     "surface": """() => window.surfaceLab.concealed && (document.getElementById('contour').data || [])
-        .every(t => !(t.meta && t.meta.role === 'path'))""",
-    "network": "() => window.networkLab.concealed && window.networkLab.histories.every(h => h.step === 0)",
+        .every(t => !(t.meta && t.meta.role === 'path'))
+        && [...document.querySelectorAll('.run-card')].every(c => c.dataset.status === 'pending')""",
+    "network": """() => window.networkLab.concealed && window.networkLab.histories.every(h => h.step === 0)
+        && getComputedStyle(document.querySelector('#lessons .lesson')).visibility === 'hidden'""",
     "init": "() => document.querySelector('.stage').classList.contains('lesson-concealed')",
 }
 
 
 def first_at(values, test) -> int | None:
     return next((i for i, v in enumerate(values) if test(v)), None)
+
+
+def settled_at(loss: list[float], below: float) -> int | None:
+    """The step from which every loss is at or below ``below``, or None."""
+    k = len(loss)
+    while k > 0 and loss[k - 1] <= below:
+        k -= 1
+    return k if k < len(loss) else None
 
 
 def layer_of(layers: list, layer: int):
@@ -53,7 +63,7 @@ def surface_fact(runs: list[dict], f: Fact) -> float | None:
     return {
         "final_loss": lambda: loss[-1],
         "min_loss": lambda: min(loss),
-        "steps_to_loss": lambda: first_at(loss, lambda v: v <= f.below),
+        "steps_to_loss": lambda: None if run["status"] == "diverged" else settled_at(loss, f.below),
         "diverged_at": lambda: run["diverged_at"] if run["status"] == "diverged" else None,
         "final_x": lambda: x[-1],
         "final_y": lambda: y[-1],

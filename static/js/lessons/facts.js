@@ -9,10 +9,14 @@ const layerIndex = (layer, count) => (layer < 0 ? count + layer : layer - 1); //
 const SURFACE = {
   final_loss: ({ runs }, f) => last(runs[f.run].loss),
   min_loss: ({ runs }, f) => Math.min(...runs[f.run].loss),
-  /** The first step whose loss is at or below `below`; null when the run never gets there. */
+  /** The step from which the loss stays at or below `below` to the end (a first dip that bounces back up
+   * does not count); null when the run does not end there or diverged. */
   steps_to_loss: ({ runs }, f) => {
-    const k = runs[f.run].loss.findIndex((v) => v <= f.below);
-    return k < 0 ? null : k;
+    const { loss, status } = runs[f.run];
+    if (status === "diverged") return null;
+    let k = loss.length;
+    while (k > 0 && loss[k - 1] <= f.below) k -= 1;
+    return k < loss.length ? k : null;
   },
   diverged_at: ({ runs }, f) => (runs[f.run].status === "diverged" ? runs[f.run].diverged_at : null),
   final_x: ({ runs }, f) => last(runs[f.run].x),

@@ -111,7 +111,7 @@ export class LessonPanel {
       "nav",
       { class: "lesson-nav", "aria-label": t("lesson.nav") },
       this.navLink(-1, "lesson.previous"),
-      el("a", { href: "/lessons", class: "lesson-all" }, t("lesson.all")),
+      el("a", { href: getLanguage() === "zh" ? "/lessons#lang=zh" : "/lessons", class: "lesson-all" }, t("lesson.all")),
       this.navLink(1, "lesson.next"),
     );
     const fold = el(
@@ -159,7 +159,7 @@ export class LessonPanel {
         disabled: answered,
         on: { click: () => this.choose(choice.id) },
       },
-      el("span", { class: "choice-letter", "aria-hidden": "true" }, choice.id.toUpperCase()),
+      el("span", { class: "choice-letter", "aria-hidden": "true" }, choice.id), // lower case: A and B name networks
       el("span", {}, text(choice.text)),
     );
   }
@@ -186,7 +186,7 @@ export class LessonPanel {
 
   verdict() {
     const correct = this.lesson.choices.find((c) => c.id === this.lesson.correct);
-    const letter = correct.id.toUpperCase();
+    const letter = correct.id;
     if (!this.pick) return el("p", { class: "lesson-verdict" }, t("lesson.verdictSkipped", { letter, choice: text(correct.text) }));
     const right = this.pick === this.lesson.correct;
     return el(

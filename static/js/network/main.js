@@ -217,23 +217,26 @@ class NetworkLab {
     this.concealed = !this.state.pick;
     if (!this.concealed) this.lesson.setRunning(); // a link holding a choice trains as soon as it is set up
     $("player").inert = this.concealed;
+    document.body.classList.toggle("lesson-open", this.concealed); // the preset's note would tell the answer
   }
 
-  /** The student chose: train the networks (built at step 0 meanwhile) until the lesson's step, then answer. */
+  /** The student chose: train the networks (built at step 0 meanwhile) exactly to the lesson's step, as
+   * fast as the server can, then answer (the same numbers on every load: training is seeded). */
   trainLesson() {
     this.concealed = false;
     $("player").inert = false;
-    this.session.resume();
-    this.player.setPlaying(true);
-    this.expectChunk();
+    document.body.classList.remove("lesson-open");
+    this.session.step(Math.ceil(this.untilStep / this.state.spc));
+    this.player.setBusy(true);
   }
 
   /** Once every network has trained to the lesson's step: pause and answer with their numbers. */
   checkLesson() {
     if (this.lesson?.phase !== "running" || this.awaitingSetup) return;
     if (!this.histories.length || this.histories.some((h) => h.step < this.untilStep && !h.diverged)) return;
-    this.session.pause();
+    this.session.pause(); // a network that diverged early must not keep the others going
     this.player.setPlaying(false);
+    this.player.setBusy(false);
     this.expectChunk(false);
     this.lesson.showAnswer({ histories: this.histories });
   }
@@ -301,7 +304,8 @@ class NetworkLab {
       clearTimeout(connecting);
       this.banner.hide("connection");
       session.speed(this.state.speed);
-      this.restart(this.lesson?.phase === "running");
+      this.restart(false);
+      if (this.lesson?.phase === "running") this.trainLesson();
     });
     session.on("close", ({ willRetry }) => {
       if (willRetry) this.banner.show("connection", "info", "banner.reconnecting");

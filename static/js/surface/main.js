@@ -140,6 +140,7 @@ class SurfaceLab {
   playLesson() {
     this.concealed = false;
     this.conceal();
+    if (this.paths) this.runList.setStatuses(this.paths.runs);
     this.pendingSeek = 0;
     this.session.seek(0);
     this.session.resume();
@@ -237,7 +238,7 @@ class SurfaceLab {
     });
     session.on("error", (message) => {
       this.banner.show("ws-error", "error", "banner.error", { message: message.message }, { timeout: 12000 });
-      if (this.paths) this.runList.setStatuses(this.paths.runs);
+      if (this.paths && !this.concealed) this.runList.setStatuses(this.paths.runs);
       this.setBusy(false);
     });
     session.connect();
@@ -291,7 +292,7 @@ class SurfaceLab {
   receivePaths(frame) {
     this.paths = frame;
     this.setBusy(false);
-    this.runList.setStatuses(frame.runs);
+    if (!this.concealed) this.runList.setStatuses(frame.runs); // a run card's status would give the answer away
     this.player.setSteps(frame.header.steps);
     if (!this.pendingSeek) this.setCursor(frame.header.cursor);
     this.requestRender();
