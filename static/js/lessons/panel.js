@@ -62,6 +62,7 @@ export class LessonPanel {
     if (this.phase !== "question") return;
     this.pick = id;
     this.phase = "running";
+    this.foldForProjector();
     this.render();
     if (id) this.on.pick(id);
     else this.on.skip();
@@ -70,6 +71,7 @@ export class LessonPanel {
   /** The run is being shown (a link that already holds a choice starts here). */
   setRunning() {
     this.phase = "running";
+    this.foldForProjector();
     this.render();
   }
 
@@ -130,6 +132,11 @@ export class LessonPanel {
     setChildren(this.root, head, setup, question, choices, this.footer());
     this.root.dataset.phase = this.phase;
     this.root.classList.toggle("folded", this.folded);
+  }
+
+  /** In presenter mode the question is done once the run starts: fold, so the figure fits the screen. */
+  foldForProjector() {
+    if (document.body.classList.contains("present")) this.folded = true;
   }
 
   /** Fold the card to its title (and the answer, once there is one), or unfold it. */
