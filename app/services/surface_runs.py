@@ -8,7 +8,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from app.api.schemas.surface import GridPublic, RunPublic, TrajectoriesCreate, TrajectoriesPublic
+from app.api.schemas.surface import (
+    GridPublic,
+    RunPublic,
+    SurfacePointCreate,
+    SurfacePointPublic,
+    TrajectoriesCreate,
+    TrajectoriesPublic,
+)
+from engine.curvature import point_curvature
 from engine.runner import RunConfig, RunResult, simulate
 from engine.surfaces import SURFACES
 
@@ -80,3 +88,23 @@ def grid(surface: str, params: dict[str, float], resolution: int) -> GridPublic:
     z = np.asarray(_grid_fn(surface)(jnp.asarray(xy), s.param_vector(params)))
     z = np.nan_to_num(z, nan=0.0, posinf=np.finfo(np.float32).max, neginf=np.finfo(np.float32).min)
     return GridPublic(surface=surface, x=x.tolist(), y=y.tolist(), z=z.tolist(), log_levels=s.log_levels)
+
+
+def surface_point(spec: SurfacePointCreate) -> SurfacePointPublic:
+    """Curvature at a point and whether a gradient step of the given size would raise the loss there."""
+    c = point_curvature(spec.surface.name, spec.surface.params.model_dump(), tuple(spec.point), spec.learning_rate)
+    smallest = float(np.min(np.abs(c.eigenvalues)))
+    return SurfacePointPublic(
+        loss=c.loss,
+        gradient=c.gradient.tolist(),
+        hessian=c.hessian.tolist(),
+        eigenvalues=c.eigenvalues.tolist(),
+        eigenvectors=c.eigenvectors.tolist(),
+        kind=c.kind,
+        condition_number=None if c.kind == "degenerate" else float(np.max(np.abs(c.eigenvalues))) / smallest,
+        first_order=c.first_order,
+        second_order=c.second_order,
+        predicted_change=c.predicted_change,
+        actual_change=c.actual_change,
+        step_raises_loss=c.second_order > c.first_order,
+    )

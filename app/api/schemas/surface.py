@@ -160,3 +160,26 @@ class GridPublic(BaseModel):
     y: list[float]
     z: list[list[float]]
     log_levels: bool
+
+
+class SurfacePointCreate(StrictModel):
+    """A point of a surface and a learning rate: the curvature there and the second-order check."""
+
+    surface: SurfaceSpec
+    point: tuple[Coordinate, Coordinate]
+    learning_rate: Number(0.0, 10.0) = 0.01
+
+
+class SurfacePointPublic(BaseModel):
+    loss: float
+    gradient: list[float]
+    hessian: list[list[float]]
+    eigenvalues: list[float] = Field(description="ascending")
+    eigenvectors: list[list[float]] = Field(description="column k belongs to eigenvalues[k]")
+    kind: Literal["minimum", "maximum", "saddle", "degenerate"]
+    condition_number: float | None = Field(description="|λ|max / |λ|min; null where an eigenvalue is 0")
+    first_order: float = Field(description="ε gᵀg")
+    second_order: float = Field(description="½ ε² gᵀHg")
+    predicted_change: float = Field(description="−ε gᵀg + ½ ε² gᵀHg")
+    actual_change: float | None = Field(description="f(θ − εg) − f(θ); null where it is not finite")
+    step_raises_loss: bool = Field(description="½ ε² gᵀHg > ε gᵀg")
