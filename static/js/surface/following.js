@@ -4,6 +4,8 @@
 import { el, setChildren } from "../dom.js";
 import { onLanguageChange, setText, t } from "../i18n.js";
 import { FollowClient, FollowLead } from "../follow.js";
+import { normalizeState, parseHash, serializeState, toSpec } from "../state.js";
+import { renderAbout } from "./about.js";
 
 /** Lead a room from the header's Share-live button; `lab.publishView` is called on every change. */
 export function bindShareLive(lab, button) {
@@ -102,4 +104,48 @@ export function followRoom(lab, room) {
   });
   takeOver.addEventListener("click", () => release("follow.taken"));
   return client;
+}
+
+/** The whole view as followers get it: the link (no cursor, lesson or hidden sections) and the player. */
+export function publishView(lab) {
+  const hash = serializeState({ ...lab.state, cursor: undefined, lesson: null, pick: null, hide: [] });
+  const view = { page: "surface", hash, playing: lab.player.playing, cursor: lab.state.cursor, speed: lab.state.speed };
+  const key = JSON.stringify([hash, view.playing, view.speed]);
+  // while playing, followers play on their own: the cursor alone is news only when paused (a step, a scrub)
+  if (key === lab.published?.key && (view.playing || view.cursor === lab.published.cursor)) return;
+  lab.published = { key, cursor: view.cursor };
+  lab.leader.publish(view);
+}
+
+/** Show the teacher's view: the state replaced in place (the controls hold it), rebuilt, restarted. */
+export function showView(lab, view) {
+  if (view.hash !== lab.followed?.hash) {
+    const { state: partial } = parseHash(`#${view.hash}`);
+    const next = normalizeState({ ...partial, speed: view.speed, lang: lab.state.lang, hide: lab.state.hide }, lab.catalog);
+    const sameSurface = next.surface === lab.state.surface && JSON.stringify(next.params) === JSON.stringify(lab.state.params);
+    Object.assign(lab.state, next, { lesson: null, pick: null, cursor: 0 });
+    lab.surfacePanel.build();
+    lab.runList.rebuild();
+    lab.player.setSteps(next.steps);
+    lab.contour.setStart(next.start);
+    if (!sameSurface) {
+      renderAbout(document.getElementById("about"), lab.surface);
+      lab.grids.load(lab.surfaceSpec());
+    }
+    lab.setBusy(true);
+    lab.session.start(toSpec(lab.state), false);
+    lab.saveHash();
+  }
+  lab.followed = view;
+  syncPlayer(lab, view);
+}
+
+/** Play, pause and the cursor as the teacher has them. */
+export function syncPlayer(lab, view) {
+  lab.session.speed(view.speed);
+  lab.player.setSpeed(view.speed);
+  lab.session.seek(view.cursor);
+  lab.setCursor(view.cursor);
+  if (view.playing) lab.session.resume();
+  lab.player.setPlaying(view.playing);
 }

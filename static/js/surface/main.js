@@ -17,7 +17,7 @@ import { renderLegend } from "./legend.js";
 import { Player } from "./player.js";
 import { RaceRecorder, recordWithProgress } from "./recorder.js";
 import { SurfaceSession } from "./session.js";
-import { bindShareLive, followRoom } from "./following.js";
+import { bindShareLive, followRoom, publishView, showView, syncPlayer } from "./following.js";
 import { followedRoom } from "../follow.js";
 
 const $ = (id) => document.getElementById(id);
@@ -221,7 +221,7 @@ class SurfaceLab {
       this.banner.hide("connection");
       session.start(toSpec(this.state), false);
       session.speed(this.state.speed);
-      if (this.followed) this.syncPlayer(this.followed);
+      if (this.followed) syncPlayer(this, this.followed);
     });
     session.on("close", ({ willRetry }) => {
       if (willRetry) this.banner.show("connection", "info", "banner.reconnecting");
@@ -406,49 +406,12 @@ class SurfaceLab {
     if (room) this.follower = followRoom(this, room);
   }
 
-  /** The whole view as followers get it: the link (no cursor, lesson or hidden sections) and the player. */
   publishView() {
-    if (!this.leader) return;
-    const hash = serializeState({ ...this.state, cursor: undefined, lesson: null, pick: null, hide: [] });
-    const view = { page: "surface", hash, playing: this.player.playing, cursor: this.state.cursor, speed: this.state.speed };
-    const key = JSON.stringify([hash, view.playing, view.speed]);
-    // while playing, followers play on their own: the cursor alone is news only when paused (a step, a scrub)
-    if (key === this.published?.key && (view.playing || view.cursor === this.published.cursor)) return;
-    this.published = { key, cursor: view.cursor };
-    this.leader.publish(view);
+    if (this.leader) publishView(this);
   }
 
-  /** Show the teacher's view: the state replaced in place (the controls hold it), rebuilt, restarted. */
   showView(view) {
-    if (view.hash !== this.followed?.hash) {
-      const { state: partial } = parseHash(`#${view.hash}`);
-      const next = normalizeState({ ...partial, speed: view.speed, lang: this.state.lang, hide: this.state.hide }, this.catalog);
-      const sameSurface = next.surface === this.state.surface && JSON.stringify(next.params) === JSON.stringify(this.state.params);
-      Object.assign(this.state, next, { lesson: null, pick: null, cursor: 0 });
-      this.surfacePanel.build();
-      this.runList.rebuild();
-      this.player.setSteps(next.steps);
-      this.contour.setStart(next.start);
-      if (!sameSurface) {
-        renderAbout($("about"), this.surface);
-        this.grids.load(this.surfaceSpec());
-      }
-      this.setBusy(true);
-      this.session.start(toSpec(this.state), false);
-      this.saveHash();
-    }
-    this.followed = view;
-    this.syncPlayer(view);
-  }
-
-  /** Play, pause and the cursor as the teacher has them. */
-  syncPlayer(view) {
-    this.session.speed(view.speed);
-    this.player.setSpeed(view.speed);
-    this.session.seek(view.cursor);
-    this.setCursor(view.cursor);
-    if (view.playing) this.session.resume();
-    this.player.setPlaying(view.playing);
+    showView(this, view);
   }
 
   /** A follower looks but does not touch: the controls, the player and the map are inert. */
