@@ -22,7 +22,7 @@ from app.settings import settings
 from bench.common import percentile
 from bench.server import serve
 from bench.slider_latency import SPEC
-from engine.runner import RECENT_GROUPS, wait_for_warm_ups
+from engine.surface.runner import RECENT_GROUPS, wait_for_warm_ups
 
 
 def _paths(ws) -> None:

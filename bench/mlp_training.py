@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from bench.common import side_by_side
-from engine.datasets import make_dataset, split
-from engine.training import init_training, make_data, make_values, train_chunk
-from engine.training_config import NetworkConfig
+from engine.network.datasets import make_dataset, split
+from engine.network.training import init_training, make_data, make_values, train_chunk
+from engine.network.training_config import NetworkConfig
 
 HIDDEN, STEPS, LR, BINS, GRID = (32,) * 10, 100, 0.1, 30, 40
 

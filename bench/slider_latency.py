@@ -17,7 +17,7 @@ from app.services.frames import decode_frame
 from app.settings import settings
 from bench.common import percentile
 from bench.server import serve
-from engine.runner import wait_for_warm_ups
+from engine.surface.runner import wait_for_warm_ups
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "nadam")
 SPEC = {

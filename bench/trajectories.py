@@ -22,9 +22,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from bench.common import side_by_side
-from engine.batched_loop import BOUND
 from engine.optimizers import OPTIMIZERS
-from engine.runner import RunConfig, sweep, wait_for_warm_ups
+from engine.surface.batched_loop import BOUND
+from engine.surface.runner import RunConfig, sweep, wait_for_warm_ups
 
 LR, B1, B2, EPS = 0.01, 0.9, 0.999, 1e-8
 DIVERGING_LR = 3e5  # steps of ~3e5 leave |θ| ≤ 1e6 within a few steps: check_same_work's divergence case

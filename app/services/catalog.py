@@ -7,13 +7,13 @@ from dataclasses import asdict
 
 from latex2mathml.converter import convert
 
-from engine.activations import ACTIVATIONS
-from engine.datasets import DATASETS
-from engine.inits import INITS
 from engine.modifiers import CLIP_MODES
+from engine.network.activations import ACTIVATIONS
+from engine.network.datasets import DATASETS
+from engine.network.inits import INITS
 from engine.optimizers import OPTIMIZERS
 from engine.schedules import SCHEDULES
-from engine.surfaces import SURFACES
+from engine.surface.surfaces import SURFACES
 
 
 def mathml(latex: str) -> str:

@@ -5,7 +5,7 @@ change; the room keeps only the newest, numbered, and wakes each follower, which
 follower skips views it had no time for (each view replaces the last), so no queue grows and one slow
 student never delays the others. Nothing is computed here: each follower's page asks its own live
 session for the paths, and the engine's recent-groups cache makes that one computation per teacher
-change for the whole class (``engine.runner.RecentGroups``).
+change for the whole class (``engine.surface.runner.RecentGroups``).
 """
 
 from __future__ import annotations

@@ -19,11 +19,11 @@ from app.api.schemas.network import (
     TrainPublic,
 )
 from app.settings import settings
-from engine.datasets import make_dataset, split
-from engine.init_experiment import run_init_experiment, to_rows
-from engine.mc_dropout import predictive_grid
-from engine.training import train
-from engine.training_config import NetworkConfig, TrainValues, make_data, make_values
+from engine.network.datasets import make_dataset, split
+from engine.network.init_experiment import run_init_experiment, to_rows
+from engine.network.mc_dropout import predictive_grid
+from engine.network.training import train
+from engine.network.training_config import NetworkConfig, TrainValues, make_data, make_values
 
 
 def init_experiment(spec: InitExperimentCreate) -> InitExperimentPublic:

@@ -30,8 +30,8 @@ from app.api.schemas.network_messages import (
 )
 from app.services.frames import encode_frame
 from app.services.network_runs import dataset, network_config, train_values
-from engine.mc_dropout import predictive_grid
-from engine.training import (
+from engine.network.mc_dropout import predictive_grid
+from engine.network.training import (
     DIVERGENCE_REASONS,
     ChunkStats,
     NetworkConfig,
@@ -240,7 +240,7 @@ class NetworkSession:
     def mc_dropout(self, i: int, samples: int) -> None:
         """Predictive mean and spread of network ``i`` now, over the boundary grid (blocking: a worker thread).
 
-        ``samples`` forward passes with dropout kept on (Gal & Ghahramani 2016; engine.mc_dropout); with
+        ``samples`` forward passes with dropout kept on (Gal & Ghahramani 2016; engine.network.mc_dropout); with
         dropout 0 every pass is the same and the spread is exactly 0.
         """
         network = self.networks[i]

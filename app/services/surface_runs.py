@@ -16,9 +16,9 @@ from app.api.schemas.surface import (
     TrajectoriesCreate,
     TrajectoriesPublic,
 )
-from engine.curvature import point_curvature
-from engine.runner import RunConfig, RunResult, simulate
-from engine.surfaces import SURFACES
+from engine.surface.curvature import point_curvature
+from engine.surface.runner import RunConfig, RunResult, simulate
+from engine.surface.surfaces import SURFACES
 
 
 def start_point(spec: TrajectoriesCreate) -> tuple[float, float]:

@@ -31,7 +31,7 @@ from app.api.schemas.messages import (
 from app.api.schemas.surface import TrajectoriesCreate
 from app.services.frames import encode_frame
 from app.services.surface_runs import simulate_spec, start_point
-from engine.runner import RunResult
+from engine.surface.runner import RunResult
 
 TICK_SECONDS = 1 / 60
 PATH_FIELDS = ("x", "y", "loss", "grad_norm")

@@ -12,7 +12,7 @@ import threading
 from app.api.schemas.network import NetworkSessionSpec
 from app.services.network_session import NetworkSession
 from engine.optimizers import OPTIMIZERS
-from engine.runner import RunConfig, simulate
+from engine.surface.runner import RunConfig, simulate
 
 DEFAULT_SURFACE_VIEW = ("rosenbrock", ("sgd", "momentum", "adam"), 500)
 DEFAULT_NETWORK_VIEW = {

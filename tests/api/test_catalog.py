@@ -1,5 +1,5 @@
 from engine.optimizers import OPTIMIZERS
-from engine.surfaces import SURFACES
+from engine.surface.surfaces import SURFACES
 
 
 def test_catalog_lists_every_surface_optimizer_and_schedule(client):

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.services.lessons import FACT_KINDS, Lesson, lessons
 from engine.optimizers import OPTIMIZERS
-from engine.surfaces import SURFACES
+from engine.surface.surfaces import SURFACES
 
 FACTS_JS = Path(__file__).resolve().parents[2] / "static" / "js" / "lessons" / "facts.js"
 JS_TABLES = {"surface": "SURFACE", "network": "NETWORK", "init": "INIT"}

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from engine import datasets
-from engine.datasets import DATASETS, blobs, circles, make_dataset, moons, spirals, split, xor
+from engine.network import datasets
+from engine.network.datasets import DATASETS, blobs, circles, make_dataset, moons, spirals, split, xor
 
 
 @pytest.mark.parametrize("name", sorted(DATASETS))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from engine.init_experiment import _experiment, run_init_experiment, to_rows
+from engine.network.init_experiment import _experiment, run_init_experiment, to_rows
 
 SAMPLES, WIDTH, LAYERS = 1000, 500, 10
 

@@ -3,8 +3,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from engine import activations, inits, mlp
-from engine.datasets import make_dataset
+from engine.network import activations, inits, mlp
+from engine.network.datasets import make_dataset
 
 KEY = jax.random.key(0)
 

@@ -5,8 +5,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from engine import modifiers
-from engine.runner import RunConfig, simulate
-from engine.surfaces import SURFACES
+from engine.surface.runner import RunConfig, simulate
+from engine.surface.surfaces import SURFACES
 
 QUAD_PARAMS = {"kappa": 10.0, "theta": 0.3}
 START = np.array([1.5, -1.0])

@@ -7,8 +7,8 @@ import optax
 import pytest
 
 from engine import rules
-from engine.runner import RunConfig, simulate
-from engine.surfaces import SURFACES
+from engine.surface.runner import RunConfig, simulate
+from engine.surface.surfaces import SURFACES
 
 QUAD_PARAMS = {"kappa": 10.0, "theta": 0.3}
 QUAD_START = SURFACES["quadratic"].default_start

@@ -17,8 +17,8 @@ import pytest
 
 from engine import rules
 from engine.optimizers import OPTIMIZERS
-from engine.runner import DIVERGENCE_REASONS, RunConfig, simulate
-from engine.surfaces import SURFACES
+from engine.surface.runner import DIVERGENCE_REASONS, RunConfig, simulate
+from engine.surface.surfaces import SURFACES
 
 KAPPA, THETA = 10.0, 0.3
 QUAD_PARAMS = {"kappa": KAPPA, "theta": THETA}
@@ -34,7 +34,7 @@ ROSEN_REF_STEPS = 300  # 301 evaluated points: one 1024-step chunk, as in test_c
 
 
 def quadratic_hessian(kappa=KAPPA, theta=THETA):
-    """H = R diag(1, κ) Rᵀ with R the rotation by θ (engine.surfaces._quadratic)."""
+    """H = R diag(1, κ) Rᵀ with R the rotation by θ (engine.surface.surfaces._quadratic)."""
     c, s = np.cos(theta), np.sin(theta)
     r = np.array([[c, -s], [s, c]])
     return r @ np.diag([1.0, kappa]) @ r.T

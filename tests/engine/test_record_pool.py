@@ -6,9 +6,9 @@ import gc
 import numpy as np
 import pytest
 
-from engine.batched_loop import record_shapes
-from engine.record_pool import RECORDS, RecordPool
-from engine.runner import RunConfig, simulate, sweep, wait_for_warm_ups
+from engine.surface.batched_loop import record_shapes
+from engine.surface.record_pool import RECORDS, RecordPool
+from engine.surface.runner import RunConfig, simulate, sweep, wait_for_warm_ups
 from tests.engine.compile_counter import CompileCounter
 
 STARTS = np.random.default_rng(1).uniform(-1.5, 1.5, (1024, 2)).astype(np.float32)  # a 1.5 MB record: recycled

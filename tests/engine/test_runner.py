@@ -5,10 +5,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from engine import runner
-from engine.batched_loop import Chunk, StepOutput, compiled
 from engine.optimizers import OPTIMIZERS
-from engine.runner import (
+from engine.surface import runner
+from engine.surface.batched_loop import Chunk, StepOutput, compiled
+from engine.surface.runner import (
     DIVERGENCE_REASONS,
     RECENT_GROUPS,
     RecentGroups,
@@ -18,7 +18,7 @@ from engine.runner import (
     sweep,
     wait_for_warm_ups,
 )
-from engine.surfaces import SURFACES
+from engine.surface.surfaces import SURFACES
 from tests.engine.compile_counter import CompileCounter
 
 QUAD_PARAMS = {"kappa": 10.0, "theta": 0.3}

@@ -5,7 +5,7 @@ import numpy as np
 import optax
 
 from engine import schedules
-from engine.runner import RunConfig, simulate
+from engine.surface.runner import RunConfig, simulate
 
 LR0 = 0.2
 T = np.arange(600)

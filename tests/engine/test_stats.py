@@ -2,8 +2,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from engine import stats
-from engine.mlp import init_mlp, loss_fn
+from engine.network import stats
+from engine.network.mlp import init_mlp, loss_fn
 
 
 def test_histogram_fixed_matches_numpy_inside_range():

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from engine.surfaces import SURFACES
+from engine.surface.surfaces import SURFACES
 
 
 def _derivatives(surface):

@@ -4,9 +4,10 @@ import jax
 import numpy as np
 import pytest
 
-from engine import mc_dropout, modifiers
-from engine import training as T
-from engine.datasets import make_dataset, split
+from engine import modifiers
+from engine.network import mc_dropout
+from engine.network import training as T
+from engine.network.datasets import make_dataset, split
 from tests.engine.compile_counter import CompileCounter
 
 

@@ -8,9 +8,9 @@ from pydantic import BaseModel, Field, create_model, model_validator
 
 from app.api.schemas.common import Integer, Number, StrictModel, camel, tagged_union
 from app.api.schemas.surface import optimizer_model
-from engine.activations import ACTIVATIONS
-from engine.datasets import DATASETS
-from engine.inits import INITS
+from engine.network.activations import ACTIVATIONS
+from engine.network.datasets import DATASETS
+from engine.network.inits import INITS
 from engine.optimizers import OPTIMIZERS
 
 
@@ -139,7 +139,7 @@ class ModelSpec(StrictModel):
 
 
 def training_samples(dataset: BaseModel) -> int:
-    """How many samples engine.datasets.split keeps for training."""
+    """How many samples engine.network.datasets.split keeps for training."""
     n = dataset.n
     return n - min(int(round(n * dataset.validation_split)), n - 1)
 

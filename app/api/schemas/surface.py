@@ -14,7 +14,7 @@ from app.api.schemas.common import Coordinate, Integer, Number, StrictModel, cam
 from engine.modifiers import CLIP_MODES
 from engine.optimizers import OPTIMIZERS, OptimizerSpec
 from engine.schedules import MAX_PIECES, SCHEDULES
-from engine.surfaces import SURFACES
+from engine.surface.surfaces import SURFACES
 
 MAX_STEPS = 10_000
 MAX_RUNS = 16

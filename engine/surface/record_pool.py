@@ -1,6 +1,6 @@
 """Recycled record buffers: the large arrays the batched loop writes every step of its runs into.
 
-A compiled chunk (:mod:`engine.batched_loop`) records into buffers it is given and may overwrite
+A compiled chunk (:mod:`engine.surface.batched_loop`) records into buffers it is given and may overwrite
 (donated). A fresh buffer of XLA:CPU is zero-filled first (there is no uninitialised allocation on
 CPU), one more pass over the whole record: for a 4096-run sweep of 512 steps that is 24 MB, ~15 % of
 the call. So the runner hands a record to its caller as NumPy views of the buffer, and once the last

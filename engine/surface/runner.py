@@ -1,5 +1,5 @@
 r"""Run many optimizers on one 2D surface: inputs stacked per optimizer kind, the compiled loop of
-:mod:`engine.batched_loop` run in chunks, and the outputs cut into results.
+:mod:`engine.surface.batched_loop` run in chunks, and the outputs cut into results.
 
 ``simulate`` runs a few configurations from one start (the page, the API); ``sweep`` runs one optimizer
 from many starts and/or hyperparameter values (a benchmark, heatmaps). A run diverges at its first point
@@ -23,10 +23,19 @@ import jax
 import numpy as np
 
 from engine import modifiers, schedules
-from engine.batched_loop import BOUND, Chunk, RunInputs, StepOutput, chunk_length, compiled, is_plain, record_shapes
 from engine.optimizers import OPTIMIZERS
-from engine.record_pool import RECORDS
-from engine.surfaces import SURFACES
+from engine.surface.batched_loop import (
+    BOUND,
+    Chunk,
+    RunInputs,
+    StepOutput,
+    chunk_length,
+    compiled,
+    is_plain,
+    record_shapes,
+)
+from engine.surface.record_pool import RECORDS
+from engine.surface.surfaces import SURFACES
 
 DIVERGENCE_REASONS = (
     "",
@@ -220,7 +229,7 @@ def _gather(chunks: list[Chunk], evaluations: int) -> Gathered:
     """Chunks joined over time as NumPy (views of the record buffers; large ones lent by :data:`RECORDS`),
     plus per run the divergence step (−1: none) and reason index.
 
-    The compiled loop records a NaN loss at every unreportable point (:mod:`engine.batched_loop`); a
+    The compiled loop records a NaN loss at every unreportable point (:mod:`engine.surface.batched_loop`); a
     run diverged at its first one. Only runs with a non-finite loss total are searched. A bad point at
     or after ``evaluations`` (in the padding of the last chunk) belongs to no reported step.
     """

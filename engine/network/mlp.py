@@ -40,8 +40,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from engine.activations import get_activation
-from engine.inits import init_weights
+from engine.network.activations import get_activation
+from engine.network.inits import init_weights
 
 Array = jax.Array
 Params = list[dict[str, Array]]

@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from engine.surfaces import SURFACES
+from engine.surface.surfaces import SURFACES
 
 # An eigenvalue this small relative to the largest one (or to 1) counts as zero: float32 derivatives.
 DEGENERATE_RTOL = 1e-5

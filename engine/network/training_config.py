@@ -2,8 +2,8 @@ r"""What a network-lab training run is made of: static config, traced values, da
 
 :class:`NetworkConfig` holds the static choices (one compiled function per value, the initialiser
 aside); :class:`TrainValues` the traced ones, as NumPy float32/int32 so that no weak type ever
-triggers a retrace. :func:`objective` and :func:`predict_logits` bind both to :mod:`engine.mlp`.
-The training loop is :mod:`engine.training`, the live statistics :mod:`engine.training_stats`.
+triggers a retrace. :func:`objective` and :func:`predict_logits` bind both to :mod:`engine.network.mlp`.
+The training loop is :mod:`engine.network.training`, the live statistics :mod:`engine.network.training_stats`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any, NamedTuple
 import jax
 import numpy as np
 
-from engine import activations, inits, mlp, modifiers, schedules
+from engine import modifiers, schedules
+from engine.network import activations, inits, mlp
 from engine.optimizers import OPTIMIZERS
 
 Array = jax.Array
@@ -28,8 +29,8 @@ class NetworkConfig:
     """Static choices; each distinct value (``init`` aside) is one compiled function.
 
     ``hidden`` are the hidden widths, ``init``/``init_params`` name the initialiser of
-    :mod:`engine.inits` and its parameters, ``bins`` the histogram bins, ``grid_size`` the side G of the
-    decision-boundary grid; ``steps_per_chunk`` updates run per call of :func:`engine.training.train_chunk`.
+    :mod:`engine.network.inits` and its parameters, ``bins`` the histogram bins, ``grid_size`` the side G of the
+    decision-boundary grid; ``steps_per_chunk`` updates run per call of :func:`engine.network.training.train_chunk`.
     """
 
     hidden: tuple[int, ...] = (8, 8)
@@ -98,7 +99,7 @@ class TrainState(NamedTuple):
     update_norm: Array  # (layers,) ‖ΔW‖ of the latest update
     alive: Array
     diverged_at: Array  # -1 while training is healthy
-    reason: Array  # index into engine.training.DIVERGENCE_REASONS
+    reason: Array  # index into engine.network.training.DIVERGENCE_REASONS
 
 
 def make_values(
@@ -181,7 +182,7 @@ def prng_key(seed: Array | int) -> Array:
 
 def architecture(config: NetworkConfig, values: TrainValues) -> dict[str, Any]:
     """The forward pass's description of the network: activation (with its traced parameters), residual
-    connections, batch norm — the keyword arguments :func:`engine.mlp.forward` and ``loss_fn`` share."""
+    connections, batch norm — the keyword arguments :func:`engine.network.mlp.forward` and ``loss_fn`` share."""
     return {
         "activation": config.activation,
         "activation_params": values.activation_params,
@@ -193,7 +194,7 @@ def architecture(config: NetworkConfig, values: TrainValues) -> dict[str, Any]:
 def objective(
     config: NetworkConfig, values: TrainValues, params, bn_state, x, y, key, dropout, *, train: bool = True
 ) -> tuple[Array, dict[str, Any]]:
-    """:func:`engine.mlp.loss_fn` of ``config`` and ``values`` (dropout rate given separately)."""
+    """:func:`engine.network.mlp.loss_fn` of ``config`` and ``values`` (dropout rate given separately)."""
     return mlp.loss_fn(
         params,
         bn_state,

@@ -9,7 +9,7 @@ Each :class:`ActivationSpec` also carries:
 * ``latex`` / ``derivative_latex`` -- the formula and its derivative, for display;
 * ``hist_range`` -- the natural range used for fixed activation-histogram edges. For bounded
   activations (sigmoid, tanh) it is the exact output range; for unbounded ones it is a convention
-  and values outside are clipped into the edge bins (see :func:`engine.stats.histogram_fixed`);
+  and values outside are clipped into the edge bins (see :func:`engine.network.stats.histogram_fixed`);
 * ``bounded`` / ``nonnegative`` -- whether the output range is finite / lies in :math:`[0, \infty)`;
 * ``is_relu_family`` -- whether the unit can *die* (output stuck in its flat zero region for every
   input), which is what the dead-unit fraction statistic measures.

@@ -13,10 +13,10 @@ The two exceptions describe the steps themselves:
   chunk's minibatch gradients (training mode, before clipping): what the updates actually saw. At a
   plateau the full-set gradient is near zero in every layer, so it cannot show which layers the
   backpropagated signal still reaches (seed 002's diagnostic); the minibatch average can. Falls back
-  to the full-set value for a chunk without applied steps (:func:`engine.training.evaluate`).
+  to the full-set value for a chunk without applied steps (:func:`engine.network.training.evaluate`).
 * ``update_ratio`` -- :math:`\|W_{t+1} - W_t\|_F / \|W_{t+1}\|_F` of the chunk's last applied update.
 
-Histograms (:mod:`engine.stats`) have fixed edges, see :func:`histogram_edges`: activations on the
+Histograms (:mod:`engine.network.stats`) have fixed edges, see :func:`histogram_edges`: activations on the
 activation's ``hist_range``, pre-activations on :data:`PREACT_RANGE`, :math:`|\partial J/\partial W|`
 on log edges :math:`10^{-8} \dots 10^{0}`, weights on :math:`\pm\max|W|` of each layer. ``H`` hidden
 layers have activation statistics; all ``L = H + 1`` dense layers (the output layer last) have weight,
@@ -36,8 +36,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from engine import activations, mlp, stats
-from engine.training_config import (
+from engine.network import activations, mlp, stats
+from engine.network.training_config import (
     NetworkConfig,
     TrainData,
     TrainState,

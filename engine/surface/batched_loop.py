@@ -1,4 +1,4 @@
-r"""The compiled batched loop behind :mod:`engine.runner`: one jitted loop over time of a ``vmap`` over runs.
+r"""The compiled batched loop behind :mod:`engine.surface.runner`: one jitted loop over time of a ``vmap`` over runs.
 
 Each step, for one run:
 
@@ -20,7 +20,7 @@ A point θ_t that cannot be reported (non-finite point, loss or gradient, or :ma
     \begin{cases}0 & \max_i |\theta_{t,i}| \le \text{BOUND}\\ \text{NaN} & \text{otherwise}\end{cases}
 
 (0 for a reportable point, NaN otherwise; ``0·∞`` is NaN), so it is non-finite exactly at the
-unreportable points. :mod:`engine.runner` cuts each run at its first one. Nothing is frozen: a run
+unreportable points. :mod:`engine.surface.runner` cuts each run at its first one. Nothing is frozen: a run
 carries on with whatever values it has.
 
 Speed (4096 runs × 500 steps is a benchmark): XLA:CPU runs one kernel per fused group of the loop
@@ -30,7 +30,7 @@ reductions), step counters and shared inputs are not batched (with ρ shared by 
 correction is one scalar per step), divergence adds nothing to the carry (above), the plain case
 (constant rate, no noise, no clipping) has its own loop, a large sweep records only points and losses,
 and a large record is written into recycled buffers rather than freshly zero-filled ones
-(:func:`_scan_into`, :mod:`engine.record_pool`).
+(:func:`_scan_into`, :mod:`engine.surface.record_pool`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ import numpy as np
 from engine import modifiers, schedules
 from engine.optimizers import OPTIMIZERS, OptimizerSpec
 from engine.rules import momentum_lookahead
-from engine.surfaces import SURFACES
+from engine.surface.surfaces import SURFACES
 
 CHUNK_LENGTHS = (64, 128, 256, 512, 1024)
 BOUND = 1e6
@@ -296,7 +296,7 @@ def _scan_into(into: StepOutput | None, body, carry, length: int):
     into fresh ones when ``into`` is ``None``.
 
     A fresh output of XLA:CPU is zero-filled first, one more pass over the whole record (24 MB for a
-    4096-run sweep of 512 steps); recycled buffers (:mod:`engine.record_pool`) skip it.
+    4096-run sweep of 512 steps); recycled buffers (:mod:`engine.surface.record_pool`) skip it.
     """
     if into is None:
         return jax.lax.scan(body, carry, jnp.arange(length))

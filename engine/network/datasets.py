@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.activations import ParamSpec
+from engine.network.activations import ParamSpec
 
 Dataset = tuple[np.ndarray, np.ndarray]
 

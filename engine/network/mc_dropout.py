@@ -25,8 +25,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from engine import mlp
-from engine.training_config import NetworkConfig, TrainData, TrainValues, architecture, prng_key, static_config
+from engine.network import mlp
+from engine.network.training_config import NetworkConfig, TrainData, TrainValues, architecture, prng_key, static_config
 
 Array = jax.Array
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import jax
 import jax.numpy as jnp
 
-from engine.activations import ParamSpec
+from engine.network.activations import ParamSpec
 
 Array = jax.Array
 InitFn = Callable[[Array, int, int, Mapping[str, Array]], Array]

@@ -30,9 +30,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from engine import activations as acts
-from engine import inits
-from engine.stats import edges, histogram_fixed
+from engine.network import activations as acts
+from engine.network import inits
+from engine.network.stats import edges, histogram_fixed
 
 Array = jax.Array
 

@@ -7,7 +7,7 @@ batch-norm momentum, seed) are float32/int32 arrays: changing them between chunk
 and takes effect at the next step.
 
 Step :math:`t` (0-based) on minibatch :math:`B_t`, with :math:`R` the penalty of
-:func:`engine.mlp.weight_penalty`:
+:func:`engine.network.mlp.weight_penalty`:
 
 .. math::
     \epsilon_t = \text{schedule}(t), \qquad
@@ -26,7 +26,7 @@ Minibatches: ``batch_size`` samples (1 .. ``n_train``) in a fixed shape. Each ep
 set in a new order, a permutation keyed by ``(seed, epoch)``, in ``n_train // batch_size`` batches; the
 last partial batch is **dropped** (different samples each epoch). Full batch skips the shuffle.
 
-Statistics: :mod:`engine.training_stats`, computed in the same jitted call after the chunk's last step.
+Statistics: :mod:`engine.network.training_stats`, computed in the same jitted call after the chunk's last step.
 
 Divergence: a step whose minibatch loss, gradient norm or new parameters are not finite, or that
 moves a parameter outside :math:`|\theta| \le 10^6`, is not applied; the run is frozen from then on
@@ -44,10 +44,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from engine import inits, mlp, modifiers, schedules
-from engine.optimizers import OPTIMIZERS
-from engine.rules import momentum_lookahead
-from engine.training_config import (
+from engine import modifiers, schedules
+from engine.network import inits, mlp
+from engine.network.training_config import (
     NetworkConfig,
     TrainData,
     TrainState,
@@ -60,7 +59,9 @@ from engine.training_config import (
     prng_key,
     static_config,
 )
-from engine.training_stats import ChunkStats, LayerStats, StepTrace, chunk_stats, histogram_edges
+from engine.network.training_stats import ChunkStats, LayerStats, StepTrace, chunk_stats, histogram_edges
+from engine.optimizers import OPTIMIZERS
+from engine.rules import momentum_lookahead
 
 __all__ = [
     "ChunkStats",

@@ -1,0 +1,1 @@
+"""The network lab's engine: datasets, MLPs, initialisers, training and its statistics."""
