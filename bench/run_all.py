@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import browser_fps, follow, mlp_training, slider_latency, streaming, trajectories
+from bench import browser_fps, follow, mlp_training, slider_latency, streaming, sweep, trajectories
 
 
 def main() -> None:
     results = {
         "trajectories": trajectories.main(),
         "slider_latency": slider_latency.main(),
+        "sweep": sweep.main(),
         "mlp_training": mlp_training.main(),
         "streaming": streaming.main(),
         "browser_fps": browser_fps.main(),
@@ -32,6 +33,11 @@ def main() -> None:
         print(f"| same, PyTorch CPU | {t['torch_ms']:.1f} ms ({t['speedup_vs_torch']:.2f}×) |")
     print(f"| slider update → paths frame, p50 / p95 | {s['p50_ms']:.2f} / {s['p95_ms']:.2f} ms |")
     print(f"| compilations during {s['updates']} updates | {s['compilations']} |")
+    w = results["sweep"]
+    print(
+        f"| sweep {w['cells']} cells × {w['steps']} steps, engine / POST /api/v1/sweep over loopback | "
+        f"{w['engine_ms']:.1f} / {w['http_ms']:.1f} ms, {w['compilations']} compilations |"
+    )
     for run in results["streaming"].values():
         print(
             f"| tick frames/s with {run['clients']} playing client(s), median / min | "

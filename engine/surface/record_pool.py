@@ -62,6 +62,10 @@ class RecordPool:
             weakref.finalize(array, self._take_back, buffer).atexit = False
         return array
 
+    def give_back(self, buffer: jax.Array) -> None:
+        """Take back a buffer that nothing reads any more (a record reduced on the device, never lent)."""
+        self._take_back(buffer)
+
     def free_count(self, shape: tuple[int, ...]) -> int:
         with self._lock:
             return len(self._free.get(shape, ()))

@@ -342,16 +342,9 @@ def sweep(
     on a path that amplifies rounding (near the edge of stability) the two can diverge at different steps.
     """
     starts = np.asarray(starts, np.float32)
-    shared, plain = _shared_inputs(_config_key(config), json.dumps(noise, sort_keys=True))
-    values = {k: np.asarray(v, np.float32) for k, v in (hyper or {}).items()}
-    unknown = sorted(set(values) - set(shared.hyper))
-    if unknown:
-        raise ValueError(f"{config.optimizer} has no hyperparameter {unknown[0]!r}; it has {sorted(shared.hyper)}")
-    inputs = shared._replace(hyper={**shared.hyper, **values})
-    sp = SURFACES[surface].param_vector(surface_params)
-    per_run = tuple(values)
-    outs = _run_chunks(config.optimizer, surface, sp, starts, inputs, plain, steps + 1, lean=True, per_run=per_run)
-    out, diverged_at, reason = _gather(outs, steps + 1)
+    out, diverged_at, reason = _gather(
+        sweep_chunks(surface, surface_params, starts, config, hyper, steps, noise), steps + 1
+    )
     unusable = np.flatnonzero(diverged_at == 0)
     if unusable.size:
         x, y = starts[unusable[0]]
@@ -360,6 +353,31 @@ def sweep(
             f"{unusable[0]}): {DIVERGENCE_REASONS[reason[unusable[0]]]}"
         )
     return Sweep(_hold_after_divergence(out, diverged_at), diverged_at, reason)
+
+
+def sweep_chunks(
+    surface: str,
+    surface_params: dict[str, float] | None,
+    starts: np.ndarray,
+    config: RunConfig,
+    hyper: dict[str, np.ndarray] | None,
+    steps: int,
+    noise: dict | None = None,
+) -> list[Chunk]:
+    """The lean chunks of :func:`sweep` (points and losses, time-major), dispatched but not gathered:
+    for callers that reduce them on the device (:mod:`engine.surface.sweep_summary`). Large records are
+    buffers of :data:`RECORDS`, to be given back once read."""
+    shared, plain = _shared_inputs(_config_key(config), json.dumps(noise, sort_keys=True))
+    values = {k: np.asarray(v, np.float32) for k, v in (hyper or {}).items()}
+    unknown = sorted(set(values) - set(shared.hyper))
+    if unknown:
+        raise ValueError(f"{config.optimizer} has no hyperparameter {unknown[0]!r}; it has {sorted(shared.hyper)}")
+    inputs = shared._replace(hyper={**shared.hyper, **values})
+    sp = SURFACES[surface].param_vector(surface_params)
+    starts = np.asarray(starts, np.float32)
+    return _run_chunks(
+        config.optimizer, surface, sp, starts, inputs, plain, steps + 1, lean=True, per_run=tuple(values)
+    )
 
 
 def _hold_after_divergence(out: StepOutput, diverged_at: np.ndarray) -> StepOutput:

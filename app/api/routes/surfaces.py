@@ -1,4 +1,5 @@
-"""One-shot surface work: trajectories of many runs, the surface sampled on a grid, curvature at a point."""
+"""One-shot surface work: trajectories of many runs, sweeps over a grid, the surface sampled on a grid,
+curvature at a point."""
 
 from fastapi import APIRouter, Response
 
@@ -12,7 +13,8 @@ from app.api.schemas.surface import (
     TrajectoriesCreate,
     TrajectoriesPublic,
 )
-from app.services import export, surface_runs
+from app.api.schemas.sweep import SweepCreate, SweepPublic
+from app.services import export, surface_runs, sweeps
 
 router = APIRouter(prefix="/api/v1", tags=["surfaces"])
 
@@ -23,6 +25,14 @@ async def create_trajectories(spec: TrajectoriesCreate, format: Format = "json")
     results = await run_engine(surface_runs.simulate_spec, spec)
     answer = surface_runs.to_public(spec, results)
     return csv_response(export.trajectories_csv(answer), "trajectories.csv") if format == "csv" else answer
+
+
+@router.post("/sweep", responses=BAD_BODY, response_model=SweepPublic)
+async def create_sweep(spec: SweepCreate) -> Response:
+    """One run over a grid of hyperparameter values or starts: final loss, steps to tolerance, status per cell."""
+    summary = await run_engine(sweeps.run_sweep, spec)
+    # Built from the engine's arrays without a second validation pass: 16384 cells serialize in a few ms.
+    return Response(sweeps.to_public(spec, summary).model_dump_json(), media_type="application/json")
 
 
 @router.post("/surface-grid", responses=BAD_BODY)
