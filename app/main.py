@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.api.errors import install_error_handlers
 from app.api.routes import catalog, docs, follow_ws, lessons, network, network_ws, pages, surface_ws, surfaces
+from app.api.security import install_security
 from app.services.warmup import start_warm_up
 from app.settings import settings
 from engine.cache import enable_compilation_cache
@@ -37,12 +38,7 @@ def create_app() -> FastAPI:
         description="See optimization in deep learning: optimizers on loss surfaces, live networks.",
     )
     install_error_handlers(app)
-
-    @app.middleware("http")
-    async def frame_ancestors(request, call_next):
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = f"frame-ancestors {settings.FRAME_ANCESTORS}"
-        return response
+    install_security(app)
 
     for module in (catalog, surfaces, surface_ws, network, network_ws, follow_ws, lessons, pages, docs):
         app.include_router(module.router)

@@ -14,6 +14,13 @@ class Settings(BaseSettings):
     # The default: any web page, and slides opened from a file (a reveal.js deck on a laptop; "*" alone
     # matches only network schemes).
     FRAME_ANCESTORS: str = "* file:"
+    # Origins besides the app's own whose pages may open its WebSockets (comma-separated, e.g.
+    # "https://slides.example,https://lms.example"); a handshake with another Origin is closed with 1008.
+    WS_ALLOWED_ORIGINS: str = ""
+    # Largest request body in bytes; a larger one is answered 413 before it is read.
+    MAX_BODY_BYTES: int = 1024 * 1024
+    # WebSockets one client address may hold open at once (0: no cap); the next is closed with 1013.
+    MAX_WS_PER_CLIENT: int = 8
     # Persistent XLA compilation cache (per machine, never baked into an image); empty disables it.
     JAX_CACHE_DIR: str = ""
     # Compile the default view in the background at start-up.

@@ -72,6 +72,7 @@ class Follower(threading.Thread):
 
 def main(followers: int = 60, changes: int = 40, interval: float = 0.25) -> dict:
     settings.WARM_UP = False
+    settings.MAX_WS_PER_CLIENT = 0  # a whole class from one loopback address
     sent: dict[int, float] = {}
     spec = json.loads(json.dumps(SPEC))
     with serve(app) as address, connect(f"ws://{address}/ws/v1/follow/lead") as lead:

@@ -27,7 +27,8 @@ from bench.slider_latency import SPEC
 @contextmanager
 def server_process():
     port = free_port()
-    env = {**os.environ, "DESCENTLAB_WARM_UP": "false"}
+    # Fifty clients from one loopback address: no per-client WebSocket cap.
+    env = {**os.environ, "DESCENTLAB_WARM_UP": "false", "DESCENTLAB_MAX_WS_PER_CLIENT": "0"}
     command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
     # The server's log goes to a file: a pipe nobody reads until the end fills up (64 KiB) and then blocks
     # the server's event loop on its next log line, which stalls every session at once.
