@@ -7,6 +7,7 @@ import INIT_STRINGS from "./strings/init.js";
 import LESSON_STRINGS from "./strings/lessons.js";
 import MODEL_STRINGS from "./strings/models.js";
 import NETWORK_STRINGS from "./strings/network.js";
+import SWEEP_STRINGS from "./strings/sweep.js";
 
 const STRINGS = {
   en: {
@@ -228,7 +229,7 @@ const STRINGS = {
   },
 };
 
-for (const table of [MODEL_STRINGS, INIT_STRINGS, NETWORK_STRINGS, LESSON_STRINGS, FOLLOW_STRINGS]) {
+for (const table of [MODEL_STRINGS, INIT_STRINGS, NETWORK_STRINGS, LESSON_STRINGS, FOLLOW_STRINGS, SWEEP_STRINGS]) {
   for (const lang of Object.keys(STRINGS)) Object.assign(STRINGS[lang], table[lang]);
 }
 

@@ -195,6 +195,15 @@ export class RunList {
     (this.cards[index] ?? this.cards[index - 1])?.root.querySelector("select")?.focus();
   }
 
+  /** Replace the run at `index` (e.g. a sweep's cell loaded into it): its card rebuilt, the change sent. */
+  setRun(index, run) {
+    const card = this.cards[index];
+    if (!card) return;
+    card.run = run;
+    card.build();
+    card.emit();
+  }
+
   /** After a language switch: what the page's generic relabelling cannot know (catalog names in labels). */
   relabel() {
     this.cards.forEach((c) => c.labelRule());

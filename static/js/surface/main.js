@@ -4,7 +4,7 @@ import { pinStage } from "../dom.js";
 import { Banner } from "../banner.js";
 import { bindLanguageToggle, catalogText, onLanguageChange, t } from "../i18n.js";
 import { formatNumber } from "../numbers.js";
-import { completeSurfaceParams, HIDEABLE, normalizeState, parseHash, runSpec, serializeState, toSpec } from "../state.js";
+import { completeRun, completeSurfaceParams, HIDEABLE, normalizeState, parseHash, runSpec, serializeState, toSpec } from "../state.js";
 import { nudgeRate } from "../share.js";
 import { download, downloadBlob, trajectoriesCsv, trajectoriesJson } from "../export.js";
 import { applyHidden, HashWriter, startPage } from "../page.js";
@@ -17,6 +17,7 @@ import { renderLegend } from "./legend.js";
 import { Player } from "./player.js";
 import { RaceRecorder, recordWithProgress } from "./recorder.js";
 import { SurfaceSession } from "./session.js";
+import { SweepPanel } from "./sweep.js";
 import { bindShareLive, followRoom, publishView, showView, syncPlayer } from "./following.js";
 import { followedRoom } from "../follow.js";
 
@@ -42,6 +43,7 @@ class SurfaceLab {
         if (surface.name !== this.state.surface) return;
         document.querySelector(".charts").classList.toggle("wide-map", isWideDomain(this.surface.domain));
         this.contour.setSurface(this.surface, grid);
+        this.sweeps.setGrid(surface, grid);
         this.requestRender();
       },
       onError: (message) => this.banner.show("grid", "error", "banner.error", { message }),
@@ -61,8 +63,18 @@ class SurfaceLab {
       resetStart: () => this.moveStart([...this.surface.default_start]),
     });
     this.runList = new RunList($("run-list"), $("add-run"), catalog, state, {
-      run: (index, run) => this.send({ type: "update", run: index, ...runSpec(run) }),
-      runs: (runs) => this.send({ type: "update", runs: runs.map(runSpec) }),
+      run: (index, run) => {
+        this.send({ type: "update", run: index, ...runSpec(run) });
+        this.sweeps.runsChanged();
+      },
+      runs: (runs) => {
+        this.send({ type: "update", runs: runs.map(runSpec) });
+        this.sweeps.runsChanged();
+      },
+    });
+    this.sweeps = new SweepPanel($("sweep"), this, {
+      loadRun: (index, run) => this.loadRun(index, run),
+      moveStart: (point) => this.moveStart(point),
     });
     this.player = new Player($("player"), readOnlyGuard(this, {
       play: () => (this.concealed ? this.player.setPlaying(false) : this.session.resume()),
@@ -132,6 +144,7 @@ class SurfaceLab {
 
   conceal() {
     document.querySelector(".stage").classList.toggle("lesson-concealed", this.concealed);
+    $("sweep-card").inert = this.concealed; // a sweep would give the answer away
     $("player").inert = this.concealed;
     this.requestRender();
   }
@@ -209,6 +222,13 @@ class SurfaceLab {
     }
     this.runList.rebuild();
     this.send({ type: "update", runs: this.state.runs.map(runSpec) });
+    this.sweeps.runsChanged();
+  }
+
+  /** A sweep's cell loaded into run `index`: its sliders and its path follow. */
+  loadRun(index, run) {
+    if (this.readOnly || !this.state.runs[index]) return;
+    this.runList.setRun(index, completeRun(run, this.catalog));
   }
 
   // --- talking to the server --------------------------------------------------------------------
@@ -255,6 +275,7 @@ class SurfaceLab {
     this.runList.cards.forEach((c) => c.setPending());
     this.setBusy(true);
     this.send({ type: "update", ...patch });
+    this.sweeps.follow();
   }
 
   changeSurface(name) {
@@ -384,6 +405,7 @@ class SurfaceLab {
       finalLoss: (loss) => t("legend.finalLossValue", { loss: formatNumber(loss) }),
     });
     this.runList.relabel();
+    this.sweeps.relabel();
     this.player.renderCursor(); // its screen-reader text
     this.loss.setLabels({ step: t("axis.step"), loss: t("axis.loss"), lossLog: t("axis.lossLog") });
     this.grad.setLabels({ step: t("axis.step"), loss: t("axis.grad"), lossLog: t("axis.gradLog") });
@@ -412,6 +434,7 @@ class SurfaceLab {
 
   showView(view) {
     showView(this, view);
+    this.sweeps.runsChanged();
   }
 
   /** A follower looks but does not touch: the controls, the player and the map are inert. */
