@@ -39,7 +39,7 @@ def engine_chunk(X_train, y_train, X_val, y_val):
     )
     values = make_values(config, {"learning_rate": LR})
     train_data = make_data(config, X_train, y_train, X_val, y_val)
-    state = init_training(config, values, X_train, y_train, jax.random.key(0))
+    state = init_training(config, values, train_data, jax.random.key(0))
     run = train_chunk(config)
     holder = {"state": state}
 

@@ -219,9 +219,9 @@ class NetworkSession:
         networks = []
         for config, (run, optimizer) in zip(configs, runs, strict=True):
             values = train_values(config, run.model, optimizer, spec.seed)
-            state = init_training(config, values, train_data.X_train, train_data.y_train, jax.random.key(spec.seed))
+            state = init_training(config, values, train_data, jax.random.key(spec.seed))
             state, stats = evaluate(config)(state, values, train_data)
-            networks.append(Network(config, values, state, train_chunk(config), jax.device_get(stats)))
+            networks.append(Network(config, values, state, train_chunk(config), stats))
         # only now, with everything built, replace the running networks (a failed start changes nothing)
         self.data, self.networks = train_data, networks
         self.outbox = []

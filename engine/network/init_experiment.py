@@ -19,6 +19,11 @@ activation's natural output range, fixed for all layers. For unbounded activatio
 relu, elu, selu, linear) the range is *data-driven per layer*: :math:`[0, \max a]` for non-negative
 activations (relu) and :math:`[-\max|a|, \max|a|]` otherwise, so the shape of a shrinking
 distribution stays visible (read the scale off the edges).
+
+One compiled program serves every experiment of a (width bucket, sample bucket, bins): data and
+weights are drawn in the padded shape and masked to ``samples × width``, the depth is a traced count
+(layers past it are skipped), the activation a ``lax.switch`` and the initialiser the coefficients
+of :func:`engine.network.inits.init_coefficients`. Every statistic counts the real entries only.
 """
 
 from __future__ import annotations
@@ -29,58 +34,64 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from engine.network import activations as acts
-from engine.network import inits
+from engine.network import inits, mlp
+from engine.network.buckets import MAX_DEPTH, bucket
 from engine.network.stats import edges, histogram_fixed
 
 Array = jax.Array
 
+WIDTHS = (64, 256, 512, 1024)
+SAMPLES = (256, 1024, 5120)
+_SPECS = [acts.ACTIVATIONS[n] for n in mlp.ACTIVATION_NAMES]
+# per activation: (bounded, nonnegative, lo, hi)
+_RANGES = np.array([(s.bounded, s.nonnegative, *s.hist_range) for s in _SPECS], np.float32)
 
-def _hist_range(a: Array, spec: acts.ActivationSpec) -> tuple[Array, Array]:
+
+def _hist_range(a: Array, mask: Array, activation: Array) -> tuple[Array, Array]:
     """Natural range for bounded activations, else the data-driven range described in the module doc."""
-    if spec.bounded:
-        lo, hi = spec.hist_range
-        return jnp.asarray(lo, jnp.float32), jnp.asarray(hi, jnp.float32)
-    if spec.nonnegative:
-        top = jnp.max(a)
-        return jnp.zeros((), jnp.float32), jnp.where(top > 0, top, 1.0)
-    m = jnp.max(jnp.abs(a))
+    bounded, nonnegative, lo, hi = jnp.asarray(_RANGES)[activation]
+    top = jnp.max(jnp.where(mask > 0, a, -jnp.inf))
+    top = jnp.where(top > 0, top, 1.0)
+    m = jnp.max(jnp.abs(a) * mask)
     m = jnp.where(m > 0, m, 1.0)
-    return -m, m
+    lo_data = jnp.where(nonnegative > 0, 0.0, -m)
+    hi_data = jnp.where(nonnegative > 0, top, m)
+    return jnp.where(bounded > 0, lo, lo_data), jnp.where(bounded > 0, hi, hi_data)
 
 
-@functools.partial(jax.jit, static_argnames=("init_name", "activation", "layers", "width", "samples", "bins"))
-def _experiment(
-    seed: Array,
-    init_params: Mapping[str, Array],
-    activation_params: Mapping[str, Array],
-    *,
-    init_name: str,
-    activation: str,
-    layers: int,
-    width: int,
-    samples: int,
-    bins: int,
-) -> dict[str, Array]:
-    spec = acts.get_activation(activation)
+@functools.partial(jax.jit, static_argnames=("width", "samples", "bins"))
+def _experiment(seed, coefficients, activation, alpha, layers, real_width, real_samples, *, width, samples, bins):
     key_x, key_w = jax.random.split(jax.random.key(seed))
-    x = jax.random.normal(key_x, (samples, width), jnp.float32)
+    mask = (jnp.arange(samples) < real_samples)[:, None] & (jnp.arange(width) < real_width)[None, :]
+    mask = mask.astype(jnp.float32)
+    x = jax.random.normal(key_x, (samples, width), jnp.float32) * mask
 
-    def layer(h: Array, key: Array) -> tuple[Array, dict[str, Array]]:
-        w = inits.init_weights(init_name, key, width, width, init_params)
-        a = spec.apply(h @ w, activation_params)
-        lo, hi = _hist_range(a, spec)
-        row = {
-            "mean": jnp.mean(a),
-            "std": jnp.std(a),
-            "edges": edges(lo, hi, bins),
-            "counts": histogram_fixed(a, lo, hi, bins),
-        }
-        return a, row
+    def layer(h: Array, xs) -> tuple[Array, dict[str, Array]]:
+        index, key = xs
 
-    _, rows = jax.lax.scan(layer, x, jax.random.split(key_w, layers))
-    rows["layer"] = jnp.arange(1, layers + 1, dtype=jnp.int32)
+        def active(h):
+            w = inits.draw(key, (width, width), coefficients) * mask[0][:, None] * mask[0][None, :]
+            a = mlp.activate(h @ w, activation, alpha) * mask
+            count = jnp.sum(mask)
+            mean = jnp.sum(a) / count
+            lo, hi = _hist_range(a, mask, activation)
+            return a, {
+                "mean": mean,
+                "std": jnp.sqrt(jnp.sum(jnp.square(a - mean) * mask) / count),
+                "edges": edges(lo, hi, bins),
+                "counts": histogram_fixed(a, lo, hi, bins, mask),
+            }
+
+        def skipped(h):
+            zero = jnp.zeros(())
+            return h, {"mean": zero, "std": zero, "edges": jnp.zeros(bins + 1), "counts": jnp.zeros(bins, jnp.int32)}
+
+        return jax.lax.cond(index < layers, active, skipped, h)
+
+    _, rows = jax.lax.scan(layer, x, (jnp.arange(MAX_DEPTH), jax.random.split(key_w, MAX_DEPTH)))
     return rows
 
 
@@ -95,25 +106,31 @@ def run_init_experiment(
     samples: int = 1000,
     bins: int = 50,
     seed: int | Array = 0,
-) -> dict[str, Array]:
-    """Run the experiment; one compiled function per (init, activation, layers, width, samples, bins).
+) -> dict[str, np.ndarray]:
+    """Run the experiment; one compiled function per (width bucket, sample bucket, bins).
 
-    Initialiser and activation parameters and the seed are traced: changing them does not recompile.
-    Returns stacked arrays over layers: ``layer`` (1-based, ``(L,)``), ``mean`` and ``std`` (``(L,)``),
-    ``edges`` (``(L, bins + 1)``) and ``counts`` (``(L, bins)``, each row summing to
+    Returns stacked NumPy arrays over layers: ``layer`` (1-based, ``(L,)``), ``mean`` and ``std``
+    (``(L,)``), ``edges`` (``(L, bins + 1)``) and ``counts`` (``(L, bins)``, each row summing to
     ``samples * width``).
     """
-    return _experiment(
-        jnp.asarray(seed, jnp.uint32),
-        inits.resolve_params(init_name, init_params),
-        acts.resolve_params(activation, activation_params),
-        init_name=init_name,
-        activation=activation,
-        layers=layers,
-        width=width,
-        samples=samples,
+    if not 1 <= layers <= MAX_DEPTH:
+        raise ValueError(f"layers must be in 1..{MAX_DEPTH}")
+    alpha = acts.resolve_params(activation, activation_params).get("alpha", 0.0)
+    rows = _experiment(
+        np.uint32(seed),
+        inits.init_coefficients(init_name, np.float32(width), np.float32(width), init_params),
+        np.int32(mlp.ACTIVATION_NAMES.index(activation)),
+        np.float32(alpha),
+        np.int32(layers),
+        np.int32(width),
+        np.int32(samples),
+        width=bucket(width, WIDTHS),
+        samples=bucket(samples, SAMPLES),
         bins=bins,
     )
+    host = {k: np.asarray(v)[:layers] for k, v in jax.device_get(rows).items()}
+    host["layer"] = np.arange(1, layers + 1, dtype=np.int32)
+    return host
 
 
 def to_rows(result: Mapping[str, Array]) -> list[dict[str, Any]]:

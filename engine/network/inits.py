@@ -35,119 +35,68 @@ from dataclasses import dataclass, field
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from engine.network.activations import ParamSpec
 
 Array = jax.Array
-InitFn = Callable[[Array, int, int, Mapping[str, Array]], Array]
+# (fan_in, fan_out, params) -> (a, b, c) of W = a N + b U + c
+Coefficients = Callable[[Array, Array, Mapping[str, Array]], tuple]
 
 _DTYPE = jnp.float32
 
 
 @dataclass(frozen=True)
 class InitSpec:
-    """Registry entry describing one initialiser."""
+    """Registry entry describing one initialiser: ``coefficients`` gives its :math:`(a, b, c)`."""
 
     name: str
     title: str
     latex: str
-    init: InitFn
+    coefficients: Coefficients
     params: dict[str, ParamSpec] = field(default_factory=dict)
     reference: str = ""
 
 
-def zeros(key: Array, fan_in: int, fan_out: int, params: Mapping[str, Array] | None = None) -> Array:
-    r""":math:`W = 0`. Every unit computes the same function: symmetry is never broken."""
-    del key, params
-    return jax.nn.initializers.zeros(None, (fan_in, fan_out), _DTYPE)
+def _normal(std):
+    r""":math:`\mathcal{N}(0, \sigma^2) = \sigma N`."""
+    return std, 0.0, 0.0
 
 
-def constant(key: Array, fan_in: int, fan_out: int, params: Mapping[str, Array] | None = None) -> Array:
-    r""":math:`W_{ij} = c` (param ``value``). Like zeros, all units stay identical."""
-    del key
-    value = _param(params, "value", 0.1)
-    return jnp.full((fan_in, fan_out), value, _DTYPE)
-
-
-def normal(key: Array, fan_in: int, fan_out: int, params: Mapping[str, Array] | None = None) -> Array:
-    r""":math:`W_{ij} \sim \mathcal{N}(0, \sigma^2)` with :math:`\sigma` = param ``std``."""
-    std = _param(params, "std", 0.01)
-    return jax.random.normal(key, (fan_in, fan_out), _DTYPE) * std
-
-
-def uniform(key: Array, fan_in: int, fan_out: int, params: Mapping[str, Array] | None = None) -> Array:
-    r""":math:`W_{ij} \sim \mathcal{U}[a, b]` with :math:`a, b` = params ``low``, ``high``."""
-    low = _param(params, "low", -0.05)
-    high = _param(params, "high", 0.05)
-    return jax.random.uniform(key, (fan_in, fan_out), _DTYPE, minval=low, maxval=high)
-
-
-def xavier_normal(key: Array, fan_in: int, fan_out: int, params: Mapping[str, Array] | None = None) -> Array:
-    r"""Glorot & Bengio (2010): :math:`W \sim \mathcal{N}(0, 2 / (n_\text{in} + n_\text{out}))`."""
-    del params
-    return jax.nn.initializers.variance_scaling(1.0, "fan_avg", "normal")(key, (fan_in, fan_out), _DTYPE)
-
-
-def xavier_uniform(key: Array, fan_in: int, fan_out: int, params: Mapping[str, Array] | None = None) -> Array:
-    r"""Glorot & Bengio (2010): :math:`W \sim \mathcal{U}[-r, r]`.
-
-    .. math::
-      r = \sqrt{6 / (n_\text{in} + n_\text{out})}
-
-    Same as ``jax.nn.initializers.glorot_uniform``.
-    """
-    del params
-    return jax.nn.initializers.glorot_uniform()(key, (fan_in, fan_out), _DTYPE)
-
-
-def he_normal(key: Array, fan_in: int, fan_out: int, params: Mapping[str, Array] | None = None) -> Array:
-    r"""He et al. (2015): :math:`W \sim \mathcal{N}(0, 2 / n_\text{in})`."""
-    del params
-    return jax.nn.initializers.variance_scaling(2.0, "fan_in", "normal")(key, (fan_in, fan_out), _DTYPE)
-
-
-def he_uniform(key: Array, fan_in: int, fan_out: int, params: Mapping[str, Array] | None = None) -> Array:
-    r"""He et al. (2015): :math:`W \sim \mathcal{U}[-r, r]`, :math:`r = \sqrt{6 / n_\text{in}}`."""
-    del params
-    return jax.nn.initializers.he_uniform()(key, (fan_in, fan_out), _DTYPE)
-
-
-def lecun_normal(key: Array, fan_in: int, fan_out: int, params: Mapping[str, Array] | None = None) -> Array:
-    r"""LeCun et al. (1998): :math:`W \sim \mathcal{N}(0, 1 / n_\text{in})`."""
-    del params
-    return jax.nn.initializers.variance_scaling(1.0, "fan_in", "normal")(key, (fan_in, fan_out), _DTYPE)
-
-
-def _param(params: Mapping[str, Array] | None, name: str, default: float) -> Array:
-    if params is None or name not in params:
-        return jnp.asarray(default, _DTYPE)
-    return jnp.asarray(params[name], _DTYPE)
+def _uniform(limit):
+    r"""Symmetric :math:`\mathcal{U}[-r, r] = 2r\,U - r`."""
+    return 0.0, 2.0 * limit, -limit
 
 
 _GLOROT = "Glorot & Bengio, AISTATS 2010"
 _HE = "He et al., ICCV 2015"
 
 INITS: dict[str, InitSpec] = {
-    "zeros": InitSpec("zeros", "Zeros", r"W_{ij} = 0", zeros),
+    "zeros": InitSpec(
+        "zeros",
+        "Zeros",
+        r"W_{ij} = 0",
+        lambda fi, fo, p: (0.0, 0.0, 0.0),  # every unit computes the same function: symmetry never breaks
+    ),
     "constant": InitSpec(
         "constant",
         "Constant",
         r"W_{ij} = c",
-        constant,
+        lambda fi, fo, p: (0.0, 0.0, p["value"]),  # like zeros, all units stay identical
         {"value": ParamSpec(0.1, -1.0, 1.0, "the constant c")},
     ),
     "normal": InitSpec(
         "normal",
         "Normal",
         r"W_{ij} \sim \mathcal{N}(0, \sigma^2)",
-        normal,
+        lambda fi, fo, p: _normal(p["std"]),
         {"std": ParamSpec(0.01, 0.0, 3.0, "standard deviation sigma")},
     ),
     "uniform": InitSpec(
         "uniform",
         "Uniform",
         r"W_{ij} \sim \mathcal{U}[a, b]",
-        uniform,
+        lambda fi, fo, p: (0.0, p["high"] - p["low"], p["low"]),
         {
             "low": ParamSpec(-0.05, -3.0, 3.0, "lower bound a"),
             "high": ParamSpec(0.05, -3.0, 3.0, "upper bound b"),
@@ -157,7 +106,7 @@ INITS: dict[str, InitSpec] = {
         "xavier_normal",
         "Xavier / Glorot normal",
         r"W_{ij} \sim \mathcal{N}\!\left(0, \frac{2}{n_\text{in} + n_\text{out}}\right)",
-        xavier_normal,
+        lambda fi, fo, p: _normal(np.sqrt(2.0 / (fi + fo))),
         reference=_GLOROT,
     ),
     "xavier_uniform": InitSpec(
@@ -165,28 +114,28 @@ INITS: dict[str, InitSpec] = {
         "Xavier / Glorot uniform",
         r"W_{ij} \sim \mathcal{U}\!\left[-\sqrt{\frac{6}{n_\text{in} + n_\text{out}}},"
         r" \sqrt{\frac{6}{n_\text{in} + n_\text{out}}}\right]",
-        xavier_uniform,
+        lambda fi, fo, p: _uniform(np.sqrt(6.0 / (fi + fo))),
         reference=_GLOROT,
     ),
     "he_normal": InitSpec(
         "he_normal",
         "He / Kaiming normal",
         r"W_{ij} \sim \mathcal{N}\!\left(0, \frac{2}{n_\text{in}}\right)",
-        he_normal,
+        lambda fi, fo, p: _normal(np.sqrt(2.0 / fi)),
         reference=_HE,
     ),
     "he_uniform": InitSpec(
         "he_uniform",
         "He / Kaiming uniform",
         r"W_{ij} \sim \mathcal{U}\!\left[-\sqrt{\frac{6}{n_\text{in}}}, \sqrt{\frac{6}{n_\text{in}}}\right]",
-        he_uniform,
+        lambda fi, fo, p: _uniform(np.sqrt(6.0 / fi)),
         reference=_HE,
     ),
     "lecun_normal": InitSpec(
         "lecun_normal",
         "LeCun normal",
         r"W_{ij} \sim \mathcal{N}\!\left(0, \frac{1}{n_\text{in}}\right)",
-        lecun_normal,
+        lambda fi, fo, p: _normal(np.sqrt(1.0 / fi)),
         reference="LeCun et al., Efficient BackProp, 1998",
     ),
 }
@@ -210,6 +159,26 @@ def resolve_params(name: str, overrides: Mapping[str, float | Array] | None = No
     return {key: jnp.asarray(overrides.get(key, p.default), jnp.float32) for key, p in spec.params.items()}
 
 
+def init_coefficients(
+    name: str, fan_in, fan_out, params: Mapping[str, float | Array] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Every initialiser draws :math:`W = a\,N + b\,U + c` elementwise, with :math:`N \sim \mathcal{N}(0, 1)`
+    and :math:`U \sim \mathcal{U}[0, 1)`; this returns :math:`(a, b, c)` for ``name`` and the fans
+    (NumPy, computed on the host: one compiled program then initialises every layer of a padded network
+    with any initialiser, :mod:`engine.network.mlp`)."""
+    p = {k: np.float32(v) for k, v in resolve_params(name, params).items()}
+    fan_in, fan_out = np.asarray(fan_in, np.float32), np.asarray(fan_out, np.float32)
+    a, b, c = get_init(name).coefficients(fan_in, fan_out, p)
+    return tuple(np.broadcast_to(np.asarray(v, np.float32), fan_in.shape).copy() for v in (a, b, c))
+
+
+def draw(key: Array, shape: tuple[int, ...], coefficients) -> Array:
+    """:math:`a N + b U + c` of ``shape``; the two draws use ``split(key)`` (see :func:`init_coefficients`)."""
+    a, b, c = coefficients
+    k_normal, k_uniform = jax.random.split(key)
+    return a * jax.random.normal(k_normal, shape, _DTYPE) + b * jax.random.uniform(k_uniform, shape, _DTYPE) + c
+
+
 def init_weights(name: str, key: Array, fan_in: int, fan_out: int, params: Mapping[str, Array] | None = None) -> Array:
-    """Draw a ``(fan_in, fan_out)`` weight matrix with initialiser ``name`` (static)."""
-    return get_init(name).init(key, fan_in, fan_out, params or {})
+    """Draw a ``(fan_in, fan_out)`` weight matrix with initialiser ``name``."""
+    return draw(key, (fan_in, fan_out), init_coefficients(name, fan_in, fan_out, params))

@@ -1,28 +1,31 @@
-r"""A small multi-layer perceptron as a plain pytree, with batch norm, dropout and residuals.
+r"""The network lab's MLP, padded to a width bucket so that one compiled program runs every architecture.
 
-Parameters are a list with one dict per dense layer (hidden layers first, output layer last)::
+A network with hidden widths :math:`w_1 \dots w_H` lives in a bucket of width :math:`W \ge \max w_\ell`
+(:mod:`engine.network.buckets`) and depth :data:`~engine.network.buckets.MAX_DEPTH` = D::
 
-    [{"W": (d_in, d_1), "b": (d_1,), ["gamma": (d_1,), "beta": (d_1,)]},
-     ...,
-     {"W": (d_L, d_out), "b": (d_out,)}]
+    {"W_in": (2, W), "b_in": (W,),                 hidden layer 1
+     "W_hid": (D - 1, W, W), "b_hid": (D - 1, W),  hidden layers 2..D, stacked for lax.scan
+     "gamma": (D, W), "beta": (D, W),              batch norm of each hidden layer
+     "W_out": (W, K), "b_out": (K,)}               output layer, K = MAX_CLASSES logits
 
-``gamma``/``beta`` exist on hidden layers only when batch norm is on. Batch-norm running statistics
-live in a separate ``bn_state`` pytree (one ``{"mean", "var"}`` dict per hidden layer, present whether
-or not batch norm is used, so its structure never depends on that flag).
-
-Hidden layer :math:`\ell` computes
+Only the real block of each matrix is ever non-zero: padded rows, columns, units and layers start at 0
+and their gradients are masked to 0, so every optimizer leaves them at 0. Hidden layer :math:`\ell`
+computes
 
 .. math::
-  z = h W + b, \quad z \leftarrow \gamma \odot \mathrm{BN}(z) + \beta \ \text{(optional)}, \quad
-  a = f(z), \quad h' = [h +]\ \mathrm{dropout}(a)
+  z = h W_\ell + b_\ell, \quad z \leftarrow \gamma \odot \mathrm{BN}(z) + \beta \ \text{(optional)}, \quad
+  a = f(z) \odot m_\ell, \quad h' = [h +]\ \mathrm{dropout}(a)
 
-where the residual :math:`h +` is added only when the layer's input and output widths match. The
-output layer is affine: one logit for two classes (sigmoid + binary cross-entropy) and :math:`K`
-logits for :math:`K > 2` classes (softmax cross-entropy).
+with :math:`m_\ell` the mask of its real units; a layer beyond the network's depth is skipped
+(``lax.cond``, so it costs nothing) and passes :math:`h` on. The residual :math:`h +` is added where
+the layer's input and output widths match. The activation (``lax.switch``), batch norm and residual
+connections are traced too (:class:`Arch`): only the width bucket, the batch shape and ``train`` are
+static.
 
-Static vs traced: the activation name, ``residual``, ``batch_norm``, ``train``, layer widths and the
-number of classes (``W.shape``) are Python values, changing them recompiles; dropout rate, ``l1``,
-``l2``, activation parameters and the batch-norm momentum are arrays, changing them does not.
+The output: :math:`K > 2` classes use logits :math:`0 \dots K-1` (softmax cross-entropy). Two classes
+use the single logit :math:`s` of a sigmoid as the pair :math:`(0, s)`: :math:`\mathrm{softmax}(0, s)_1
+= \sigma(s)`, so softmax cross-entropy on the pair *is* binary cross-entropy on :math:`s`. Unused logits
+are masked out. Padded samples of a batch have mask 0 in the loss and in batch-norm statistics.
 
 References:
   Ioffe & Szegedy, *Batch Normalization*, ICML 2015.
@@ -33,88 +36,159 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
-from engine.network.activations import get_activation
-from engine.network.inits import init_weights
+from engine.network import inits
+from engine.network.activations import ACTIVATIONS, get_activation
+from engine.network.buckets import MAX_CLASSES, MAX_DEPTH, width_bucket
 
 Array = jax.Array
-Params = list[dict[str, Array]]
-BNState = list[dict[str, Array]]
-Trace = list[dict[str, Array]]
+Params = dict[str, Array]
+BNState = dict[str, Array]  # {"mean": (D, W), "var": (D, W)}
 
 BN_EPS = 1e-5
+IN_DIM = 2
+MASKED_LOGIT = -1e9
+ACTIVATION_NAMES = tuple(ACTIVATIONS)
 
 
-def output_dim(num_classes: int) -> int:
-    """Number of output logits: 1 for binary classification, ``num_classes`` otherwise."""
-    if num_classes < 2:
-        raise ValueError("need at least two classes")
-    return 1 if num_classes == 2 else num_classes
+class Arch(NamedTuple):
+    """A network's architecture as traced arrays (build with :func:`make_arch`): changing it never
+    recompiles within a width bucket."""
+
+    depth: Array  # int32: hidden layers H
+    units: Array  # (D, W) float32: 1 for a real unit of hidden layer l
+    residual: Array  # (D,) bool: hidden layer l adds its input
+    batch_norm: Array  # bool
+    activation: Array  # int32: index into ACTIVATION_NAMES
+    out_columns: Array  # (K,) float32: trainable output columns (binary: column 1 only)
+    logits: Array  # (K,) bool: logits that take part in the softmax
+    binary: Array  # bool
 
 
-def init_mlp(
-    key: Array,
-    in_dim: int,
-    hidden: tuple[int, ...],
-    out_dim: int,
-    init_name: str = "he_normal",
-    init_params: Mapping[str, Array] | None = None,
-    batch_norm: bool = False,
-) -> Params:
-    """Initialise parameters: weights from initialiser ``init_name``, zero biases, ``gamma=1``, ``beta=0``."""
-    widths = (in_dim, *hidden, out_dim)
-    keys = jax.random.split(key, len(widths) - 1)
-    params: Params = []
-    for i, (k, fan_in, fan_out) in enumerate(zip(keys, widths[:-1], widths[1:], strict=True)):
-        layer = {
-            "W": init_weights(init_name, k, fan_in, fan_out, init_params),
-            "b": jnp.zeros((fan_out,), jnp.float32),
-        }
-        if batch_norm and i < len(hidden):
-            layer["gamma"] = jnp.ones((fan_out,), jnp.float32)
-            layer["beta"] = jnp.zeros((fan_out,), jnp.float32)
-        params.append(layer)
-    return params
+def make_arch(hidden: Sequence[int], activation: str, residual: bool, batch_norm: bool, num_classes: int) -> Arch:
+    """The traced description of a network (NumPy, on the host)."""
+    hidden = tuple(int(w) for w in hidden)
+    width = width_bucket(hidden)
+    get_activation(activation)
+    if num_classes < 2 or num_classes > MAX_CLASSES:
+        raise ValueError(f"need 2..{MAX_CLASSES} classes")
+    units = np.zeros((MAX_DEPTH, width), np.float32)
+    for layer, w in enumerate(hidden):
+        units[layer, :w] = 1.0
+    inputs = (IN_DIM, *hidden[:-1])
+    res = np.zeros((MAX_DEPTH,), np.bool_)
+    res[: len(hidden)] = [residual and a == b for a, b in zip(inputs, hidden, strict=True)]
+    binary = num_classes == 2
+    columns = np.zeros((MAX_CLASSES,), np.float32)
+    columns[[1] if binary else slice(0, num_classes)] = 1.0
+    return Arch(
+        depth=np.int32(len(hidden)),
+        units=units,
+        residual=res,
+        batch_norm=np.bool_(batch_norm),
+        activation=np.int32(ACTIVATION_NAMES.index(activation)),
+        out_columns=columns,
+        logits=np.arange(MAX_CLASSES) < num_classes,
+        binary=np.bool_(binary),
+    )
 
 
-def init_bn_state(hidden: Sequence[int]) -> BNState:
-    """Running statistics for each hidden layer: mean 0, variance 1."""
-    return [{"mean": jnp.zeros((w,), jnp.float32), "var": jnp.ones((w,), jnp.float32)} for w in hidden]
+def fans(hidden: Sequence[int], num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Real ``(fan_in, fan_out)`` of the D + 1 dense-layer slots (1 for an unused slot, whose weights are
+    masked: any finite scale will do)."""
+    fan_in, fan_out = np.ones(MAX_DEPTH + 1, np.float32), np.ones(MAX_DEPTH + 1, np.float32)
+    widths = (IN_DIM, *hidden)
+    fan_in[: len(hidden)], fan_out[: len(hidden)] = widths[:-1], widths[1:]
+    fan_in[-1], fan_out[-1] = hidden[-1], 1 if num_classes == 2 else num_classes
+    return fan_in, fan_out
 
 
-def hidden_widths(params: Params) -> tuple[int, ...]:
-    """Widths of the hidden layers of ``params`` (static shape information)."""
-    return tuple(int(layer["W"].shape[1]) for layer in params[:-1])
+def weight_masks(arch: Arch) -> dict[str, Array]:
+    """1 on the real block of each weight matrix: W_in (2, W), W_hid (D - 1, W, W), W_out (W, K)."""
+    units = jnp.asarray(arch.units)
+    last = jnp.take(units, arch.depth - 1, axis=0)
+    return {
+        "W_in": jnp.ones((IN_DIM, 1)) * units[0][None, :],
+        "W_hid": units[:-1, :, None] * units[1:, None, :],
+        "W_out": last[:, None] * arch.out_columns[None, :],
+    }
 
 
-def batch_normalize(
-    z: Array,
-    gamma: Array,
-    beta: Array,
-    running: Mapping[str, Array],
-    *,
-    train: bool,
-    momentum: Array | float = 0.9,
-    eps: float = BN_EPS,
-) -> tuple[Array, dict[str, Array]]:
-    r"""Batch normalisation (Ioffe & Szegedy, 2015) of ``z`` with shape ``(batch, units)``.
+def param_masks(arch: Arch) -> Params:
+    """Masks of every parameter: gradients are multiplied by them, so padding stays exactly 0."""
+    units = jnp.asarray(arch.units)
+    return {
+        **weight_masks(arch),
+        "b_in": units[0],
+        "b_hid": units[1:],
+        "gamma": units,
+        "beta": units,
+        "b_out": arch.out_columns,
+    }
+
+
+def init_params(key: Array, width: int, coefficients: tuple[Array, Array, Array], arch: Arch) -> Params:
+    """Weights :math:`a N + b U + c` per dense-layer slot (``coefficients``: three ``(D + 1,)`` arrays from
+    :func:`engine.network.inits.init_coefficients`), masked to the real blocks; zero biases, ``γ = 1``,
+    ``β = 0`` on real units."""
+    keys = jax.random.split(key, MAX_DEPTH + 1)
+    coef = [jnp.asarray(c, jnp.float32) for c in coefficients]
+
+    def weight(k, shape, i):
+        return inits.draw(k, shape, (coef[0][i], coef[1][i], coef[2][i]))
+
+    hid = jax.vmap(lambda k, i: weight(k, (width, width), i))(keys[1:MAX_DEPTH], jnp.arange(1, MAX_DEPTH))
+    masks = weight_masks(arch)
+    units = jnp.asarray(arch.units)
+    return {
+        "W_in": weight(keys[0], (IN_DIM, width), 0) * masks["W_in"],
+        "b_in": jnp.zeros((width,)),
+        "W_hid": hid * masks["W_hid"],
+        "b_hid": jnp.zeros((MAX_DEPTH - 1, width)),
+        "gamma": units,
+        "beta": jnp.zeros((MAX_DEPTH, width)),
+        "W_out": _out_weight(weight(keys[MAX_DEPTH], (width, MAX_CLASSES), MAX_DEPTH), arch) * masks["W_out"],
+        "b_out": jnp.zeros((MAX_CLASSES,)),
+    }
+
+
+def _out_weight(draw: Array, arch: Arch) -> Array:
+    """A binary network's single logit is column 1 (its draw is column 0's, as a one-column layer's)."""
+    return jnp.where(arch.binary, jnp.roll(draw, 1, axis=1), draw)
+
+
+def init_bn_state(width: int) -> BNState:
+    """Running statistics of every hidden layer: mean 0, variance 1."""
+    return {"mean": jnp.zeros((MAX_DEPTH, width)), "var": jnp.ones((MAX_DEPTH, width))}
+
+
+def masked_moments(z: Array, mask: Array) -> tuple[Array, Array]:
+    """Mean and (biased) variance over axis 0 of the rows where ``mask`` (``(n,)``) is 1."""
+    count = jnp.maximum(jnp.sum(mask), 1.0)
+    mean = jnp.sum(z * mask[:, None], axis=0) / count
+    var = jnp.sum(jnp.square(z - mean) * mask[:, None], axis=0) / count
+    return mean, var
+
+
+def batch_normalize(z, gamma, beta, running, sample_mask, *, train: bool, momentum, eps: float = BN_EPS):
+    r"""Batch normalisation (Ioffe & Szegedy, 2015) of ``z`` ``(batch, units)``.
 
     .. math::
       \hat z = \frac{z - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}}, \qquad y = \gamma \odot \hat z + \beta
 
-    In training :math:`\mu_B, \sigma_B^2` are the (biased) batch mean and variance per unit, and the
-    running statistics are updated as :math:`r \leftarrow m\,r + (1 - m)\,s_B` (momentum ``m`` is the
-    weight of the *old* value, as in Keras/Flax). At evaluation the running statistics are used.
+    In training :math:`\mu_B, \sigma_B^2` are the (biased) mean and variance over the batch's real
+    samples, and the running statistics follow :math:`r \leftarrow m\,r + (1 - m)\,s_B` (momentum ``m``
+    weighs the *old* value, as in Keras/Flax). At evaluation the running statistics are used.
     """
     if train:
-        mean = jnp.mean(z, axis=0)
-        var = jnp.var(z, axis=0)
+        mean, var = masked_moments(z, sample_mask)
         m = jnp.asarray(momentum, jnp.float32)
         new_running = {
             "mean": m * running["mean"] + (1.0 - m) * jax.lax.stop_gradient(mean),
@@ -122,9 +196,8 @@ def batch_normalize(
         }
     else:
         mean, var = running["mean"], running["var"]
-        new_running = dict(running)
-    z_hat = (z - mean) * jax.lax.rsqrt(var + eps)
-    return gamma * z_hat + beta, new_running
+        new_running = running
+    return gamma * (z - mean) * jax.lax.rsqrt(var + eps) + beta, new_running
 
 
 def dropout(x: Array, rate: Array | float, key: Array) -> Array:
@@ -133,8 +206,7 @@ def dropout(x: Array, rate: Array | float, key: Array) -> Array:
     .. math::
       \tilde x = \frac{m \odot x}{p}, \qquad m_i \sim \mathrm{Bernoulli}(p)
 
-    so :math:`\mathbb{E}[\tilde x] = x` and no rescaling is needed at test time. ``rate = 0`` is the
-    identity and draws no random numbers at all (a real branch: masks cost more than the layer itself).
+    so :math:`\mathbb{E}[\tilde x] = x`. ``rate = 0`` is the identity and draws no random numbers.
     """
     keep = 1.0 - jnp.asarray(rate, jnp.float32)
 
@@ -145,87 +217,113 @@ def dropout(x: Array, rate: Array | float, key: Array) -> Array:
     return jax.lax.cond(keep < 1.0, masked, lambda x: x, x)
 
 
+def activate(z: Array, index: Array, alpha: Array) -> Array:
+    """The activation ``ACTIVATION_NAMES[index]`` (traced) with parameter ``alpha``."""
+    branches = [lambda z, a, f=ACTIVATIONS[n].apply: f(z, {"alpha": a}) for n in ACTIVATION_NAMES]
+    return jax.lax.switch(index, branches, z, alpha)
+
+
 def forward(
     params: Params,
-    bn_state: BNState | None,
+    bn_state: BNState,
     x: Array,
+    sample_mask: Array,
+    arch: Arch,
+    alpha: Array,
     *,
-    activation: str,
-    activation_params: Mapping[str, Array] | None = None,
-    residual: bool = False,
-    batch_norm: bool = False,
-    dropout_rate: Array | float = 0.0,
     train: bool = False,
+    dropout_rate: Array | float = 0.0,
     key: Array | None = None,
     bn_momentum: Array | float = 0.9,
     mc_dropout: bool = False,
-) -> tuple[Array, BNState, Trace]:
-    """Run the network on ``x`` of shape ``(batch, in_dim)``.
+) -> tuple[Array, BNState, dict[str, Array]]:
+    """Run the network on ``x`` ``(batch, 2)``; ``sample_mask`` ``(batch,)`` marks the real samples.
 
-    Returns ``(logits, new_bn_state, trace)`` where ``logits`` has shape ``(batch, out_dim)`` and
-    ``trace[l] = {"pre": z, "act": f(z)}`` for hidden layer ``l`` (``z`` after batch norm, ``f(z)`` before
-    dropout and residual), so layer statistics can be computed in the same jitted step.
-
-    Batch norm uses batch statistics (and updates the running ones) when ``train``, else the running
-    statistics. Dropout is active when ``train`` or ``mc_dropout`` (Monte-Carlo dropout at inference,
-    Gal & Ghahramani 2016); then ``key`` is required. ``bn_state=None`` means fresh running statistics.
+    Returns ``(logits (batch, K), new_bn_state, trace)`` with ``trace["pre"]``, ``trace["act"]`` of
+    shape ``(D, batch, W)``: ``z`` after batch norm and ``f(z)`` before dropout and residual (0 for
+    padded units and unused layers). Dropout is on when ``train`` or ``mc_dropout`` (then ``key``).
     """
-    act_fn = get_activation(activation).apply
-    act_params = activation_params or {}
     use_dropout = train or mc_dropout
     if use_dropout and key is None:
         raise ValueError("a PRNG key is required when dropout is active (train=True or mc_dropout=True)")
-    if bn_state is None:
-        bn_state = init_bn_state(hidden_widths(params))
+    width = params["W_in"].shape[1]
+    arch = jax.tree.map(jnp.asarray, arch)
+    units = arch.units
 
-    h = x
-    new_state: BNState = []
-    trace: Trace = []
-    for i, layer in enumerate(params[:-1]):
-        z = h @ layer["W"] + layer["b"]
-        state = dict(bn_state[i])
-        if batch_norm:
-            z, state = batch_normalize(z, layer["gamma"], layer["beta"], state, train=train, momentum=bn_momentum)
-        a = act_fn(z, act_params)
-        trace.append({"pre": z, "act": a})
-        out = dropout(a, dropout_rate, jax.random.fold_in(key, i)) if use_dropout else a
-        h = h + out if residual and h.shape[-1] == out.shape[-1] else out
-        new_state.append(state)
-    logits = h @ params[-1]["W"] + params[-1]["b"]
-    return logits, new_state, trace
+    def layer(index, h, z, gamma, beta, running):
+        normed, new_running = batch_normalize(z, gamma, beta, running, sample_mask, train=train, momentum=bn_momentum)
+        z = jnp.where(arch.batch_norm, normed, z)
+        running = jax.tree.map(lambda new, old: jnp.where(arch.batch_norm, new, old), new_running, running)
+        a = activate(z, arch.activation, alpha) * units[index]
+        out = dropout(a, dropout_rate, jax.random.fold_in(key, index)) if use_dropout else a
+        h = jnp.where(arch.residual[index], h + out, out)
+        return h, {"pre": z, "act": a}, running
+
+    def running_at(i):
+        return {"mean": bn_state["mean"][i], "var": bn_state["var"][i]}
+
+    x_wide = jnp.pad(x, ((0, 0), (0, width - IN_DIM)))
+    z0 = x @ params["W_in"] + params["b_in"]
+    h, first, first_running = layer(0, x_wide, z0, params["gamma"][0], params["beta"][0], running_at(0))
+
+    def hidden(h, xs):
+        index, w, b, gamma, beta, mean, var = xs
+
+        def active(h):
+            return layer(index, h, h @ w + b, gamma, beta, {"mean": mean, "var": var})
+
+        def skipped(h):
+            zero = jnp.zeros_like(h)
+            return h, {"pre": zero, "act": zero}, {"mean": mean, "var": var}
+
+        h, trace, running = jax.lax.cond(index < arch.depth, active, skipped, h)
+        return h, (trace, running)
+
+    xs = (
+        jnp.arange(1, MAX_DEPTH),
+        params["W_hid"],
+        params["b_hid"],
+        params["gamma"][1:],
+        params["beta"][1:],
+        bn_state["mean"][1:],
+        bn_state["var"][1:],
+    )
+    h, (rest, rest_running) = jax.lax.scan(hidden, h, xs)
+    trace = jax.tree.map(lambda a, b: jnp.concatenate([a[None], b]), first, rest)
+    new_state = jax.tree.map(lambda a, b: jnp.concatenate([a[None], b]), first_running, rest_running)
+    logits = h @ params["W_out"] + params["b_out"]
+    return jnp.where(arch.logits, logits, MASKED_LOGIT), new_state, trace
 
 
-def cross_entropy(logits: Array, y: Array) -> Array:
-    r"""Mean cross-entropy; binary (one logit) or softmax (K logits) decided by ``logits.shape[-1]``.
+def cross_entropy(logits: Array, y: Array, sample_mask: Array) -> Array:
+    r"""Mean softmax cross-entropy over the real samples (binary cross-entropy for two classes, see above).
 
     .. math::
-      \mathcal{L}_\text{bin} = -\tfrac{1}{n}\textstyle\sum_i \big[y_i \log\sigma(s_i)
-        + (1 - y_i)\log(1 - \sigma(s_i))\big],
-      \qquad \mathcal{L}_K = -\tfrac{1}{n}\sum_i \log \mathrm{softmax}(s_i)_{y_i}
+      \mathcal{L} = -\frac{1}{n}\textstyle\sum_{i} m_i \log \mathrm{softmax}(s_i)_{y_i}, \quad n = \sum_i m_i
     """
-    if logits.shape[-1] == 1:
-        return jnp.mean(optax.sigmoid_binary_cross_entropy(logits[:, 0], y.astype(jnp.float32)))
-    return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, y))
+    losses = optax.softmax_cross_entropy_with_integer_labels(logits, y)
+    return jnp.sum(losses * sample_mask) / jnp.maximum(jnp.sum(sample_mask), 1.0)
 
 
 def probabilities(logits: Array) -> Array:
-    """Class probabilities of shape ``(batch, K)`` (``K = 2`` for a single logit)."""
-    if logits.shape[-1] == 1:
-        p = jax.nn.sigmoid(logits[:, 0])
-        return jnp.stack([1.0 - p, p], axis=-1)
+    """Class probabilities ``(batch, K)`` (two classes: columns 0 and 1)."""
     return jax.nn.softmax(logits, axis=-1)
 
 
 def predict(logits: Array) -> Array:
     """Predicted class labels (int32)."""
-    if logits.shape[-1] == 1:
-        return (logits[:, 0] > 0).astype(jnp.int32)
     return jnp.argmax(logits, axis=-1).astype(jnp.int32)
 
 
-def accuracy(logits: Array, y: Array) -> Array:
-    """Fraction of correctly classified samples."""
-    return jnp.mean(predict(logits) == y)
+def accuracy(logits: Array, y: Array, sample_mask: Array) -> Array:
+    """Fraction of the real samples classified correctly."""
+    hits = (predict(logits) == y).astype(jnp.float32) * sample_mask
+    return jnp.sum(hits) / jnp.maximum(jnp.sum(sample_mask), 1.0)
+
+
+def weights(params: Params) -> list[Array]:
+    """The weight matrices (penalised, histogrammed, max-normed); biases, γ and β are not."""
+    return [params["W_in"], params["W_hid"], params["W_out"]]
 
 
 def weight_penalty(params: Params, l1: Array | float, l2: Array | float) -> Array:
@@ -235,76 +333,47 @@ def weight_penalty(params: Params, l1: Array | float, l2: Array | float) -> Arra
       R(W) = \lambda_1 \sum_\ell \|W_\ell\|_1 + \frac{\lambda_2}{2} \sum_\ell \|W_\ell\|_F^2
 
     The :math:`\tfrac12` makes the L2 gradient :math:`\lambda_2 W`, i.e. classic SGD weight decay.
+    Padded entries are 0 and add nothing.
     """
-    abs_sum = sum(jnp.sum(jnp.abs(layer["W"])) for layer in params)
-    sq_sum = sum(jnp.sum(jnp.square(layer["W"])) for layer in params)
+    abs_sum = sum(jnp.sum(jnp.abs(w)) for w in weights(params))
+    sq_sum = sum(jnp.sum(jnp.square(w)) for w in weights(params))
     return jnp.asarray(l1, jnp.float32) * abs_sum + 0.5 * jnp.asarray(l2, jnp.float32) * sq_sum
-
-
-def loss_fn(
-    params: Params,
-    bn_state: BNState | None,
-    x: Array,
-    y: Array,
-    *,
-    activation: str,
-    activation_params: Mapping[str, Array] | None = None,
-    residual: bool = False,
-    batch_norm: bool = False,
-    dropout_rate: Array | float = 0.0,
-    train: bool = True,
-    key: Array | None = None,
-    bn_momentum: Array | float = 0.9,
-    l1: Array | float = 0.0,
-    l2: Array | float = 0.0,
-) -> tuple[Array, dict[str, Any]]:
-    """Regularised loss ``cross_entropy + weight_penalty`` for ``jax.value_and_grad(..., has_aux=True)``.
-
-    ``aux`` holds ``data_loss``, ``reg_loss``, ``accuracy``, ``logits``, the new ``bn_state`` and the
-    forward ``trace``.
-    """
-    logits, new_state, trace = forward(
-        params,
-        bn_state,
-        x,
-        activation=activation,
-        activation_params=activation_params,
-        residual=residual,
-        batch_norm=batch_norm,
-        dropout_rate=dropout_rate,
-        train=train,
-        key=key,
-        bn_momentum=bn_momentum,
-    )
-    data_loss = cross_entropy(logits, y)
-    reg_loss = weight_penalty(params, l1, l2)
-    aux = {
-        "data_loss": data_loss,
-        "reg_loss": reg_loss,
-        "accuracy": accuracy(logits, y),
-        "logits": logits,
-        "bn_state": new_state,
-        "trace": trace,
-    }
-    return data_loss + reg_loss, aux
 
 
 def max_norm(params: Params, c: Array | float, eps: float = 1e-12) -> Params:
     r"""Max-norm constraint (Srivastava et al., 2014), applied after each update to every layer.
 
     Each unit's incoming weight vector (a column :math:`w_j` of :math:`W`) is projected onto the ball
-    of radius :math:`c`:
-
-    .. math::
-      w_j \leftarrow w_j \cdot \min\!\left(1, \frac{c}{\|w_j\|_2}\right)
-
-    ``c = inf`` leaves the weights unchanged.
+    of radius :math:`c`: :math:`w_j \leftarrow w_j \cdot \min(1, c / \|w_j\|_2)`. ``c = inf`` is off.
     """
     c = jnp.asarray(c, jnp.float32)
-    out: Params = []
-    for layer in params:
-        w = layer["W"]
-        norms = jnp.linalg.norm(w, axis=0, keepdims=True)
-        scale = jnp.minimum(1.0, c / jnp.maximum(norms, eps))
-        out.append({**layer, "W": w * scale})
-    return out
+
+    def project(w):
+        norms = jnp.linalg.norm(w, axis=-2, keepdims=True)
+        return w * jnp.minimum(1.0, c / jnp.maximum(norms, eps))
+
+    return {**params, **{k: project(params[k]) for k in ("W_in", "W_hid", "W_out")}}
+
+
+def dense_stack(tree: Params, width: int) -> Array:
+    """The D + 1 weight matrices of ``tree`` as one ``(D + 1, W, W)`` stack (W_in and W_out zero-padded)."""
+    first = jnp.pad(tree["W_in"], ((0, width - IN_DIM), (0, 0)))
+    last = jnp.pad(tree["W_out"], ((0, 0), (0, width - MAX_CLASSES)))
+    return jnp.concatenate([first[None], tree["W_hid"], last[None]])
+
+
+def loss_fn(params, bn_state, x, y, sample_mask, arch, alpha, *, l1=0.0, l2=0.0, **forward_kwargs):
+    """Regularised loss ``cross_entropy + weight_penalty`` for ``jax.value_and_grad(..., has_aux=True)``;
+    ``aux`` holds ``data_loss``, ``reg_loss``, ``accuracy``, ``logits``, ``bn_state`` and ``trace``."""
+    logits, new_state, trace = forward(params, bn_state, x, sample_mask, arch, alpha, **forward_kwargs)
+    data_loss = cross_entropy(logits, y, sample_mask)
+    reg_loss = weight_penalty(params, l1, l2)
+    aux: dict[str, Any] = {
+        "data_loss": data_loss,
+        "reg_loss": reg_loss,
+        "accuracy": accuracy(logits, y, sample_mask),
+        "logits": logits,
+        "bn_state": new_state,
+        "trace": trace,
+    }
+    return data_loss + reg_loss, aux

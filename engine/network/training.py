@@ -1,10 +1,12 @@
 r"""MLP training with live per-layer statistics: one jitted ``lax.scan`` per chunk of steps.
 
-Static vs traced. A :class:`NetworkConfig` (architecture, optimizer id, batch size, chunk length,
-histogram bins, grid size) selects a compiled function. :class:`TrainValues` (optimizer
-hyperparameters, schedule, clipping, dropout rate, ``l1``, ``l2``, max-norm, activation parameters,
-batch-norm momentum, seed) are float32/int32 arrays: changing them between chunks never recompiles
-and takes effect at the next step.
+Static vs traced. Only a network's width bucket, batch bucket, optimizer kind and chunk length
+select the compiled training program, and its width bucket, sample bucket, histogram bins and grid
+size the statistics program (:mod:`engine.network.buckets`). The architecture itself (depth, widths,
+activation, batch norm, residual connections, classes) is an :class:`~engine.network.mlp.Arch` of
+arrays, and :class:`TrainValues` (optimizer hyperparameters, schedule, clipping, dropout rate,
+``l1``, ``l2``, max-norm, activation parameter, batch-norm momentum, seed, batch size) are
+float32/int32 arrays: changing any of them never recompiles, and values take effect at the next step.
 
 Step :math:`t` (0-based) on minibatch :math:`B_t`, with :math:`R` the penalty of
 :func:`engine.network.mlp.weight_penalty`:
@@ -22,11 +24,13 @@ The rule is the catalog's (:mod:`engine.optimizers`), rebuilt each step with the
 :math:`\epsilon_t` and applied to the whole parameter pytree; clipping by norm uses the *global* norm
 over all parameters. Reduce-on-plateau watches the minibatch objective.
 
-Minibatches: ``batch_size`` samples (1 .. ``n_train``) in a fixed shape. Each epoch visits the training
-set in a new order, a permutation keyed by ``(seed, epoch)``, in ``n_train // batch_size`` batches; the
-last partial batch is **dropped** (different samples each epoch). Full batch skips the shuffle.
+Minibatches: ``batch_size`` samples (1 .. ``n_train``), padded to the batch bucket with mask 0. Each
+epoch visits the training set in a new order, keyed by ``(seed, epoch)`` (the argsort of uniform
+keys, padding last), in ``n_train // batch_size`` batches; the last partial batch is **dropped**
+(different samples each epoch). Full batch skips the shuffle.
 
-Statistics: :mod:`engine.network.training_stats`, computed in the same jitted call after the chunk's last step.
+Statistics: :mod:`engine.network.training_stats`, computed by a second compiled program after the chunk's
+last step (queued behind it, no host round trip).
 
 Divergence: a step whose minibatch loss, gradient norm or new parameters are not finite, or that
 moves a parameter outside :math:`|\theta| \le 10^6`, is not applied; the run is frozen from then on
@@ -37,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import jax
@@ -45,21 +50,31 @@ import numpy as np
 import optax
 
 from engine import modifiers, schedules
-from engine.network import inits, mlp
+from engine.network import buckets, inits, mlp
 from engine.network.training_config import (
     NetworkConfig,
     TrainData,
     TrainState,
     TrainValues,
+    arch,
     batches_per_epoch,
     check_labels,
     make_data,
     make_values,
     objective,
     prng_key,
-    static_config,
+    program_key,
 )
-from engine.network.training_stats import ChunkStats, LayerStats, StepTrace, chunk_stats, histogram_edges
+from engine.network.training_stats import (
+    ChunkStats,
+    LayerStats,
+    StepTrace,
+    chunk_stats,
+    histogram_edges,
+    per_slot,
+    trim,
+    weight_counts,
+)
 from engine.optimizers import OPTIMIZERS
 from engine.rules import momentum_lookahead
 
@@ -86,6 +101,7 @@ Array = jax.Array
 
 MAX_STEPS = 100_000
 BOUND = 1e6
+ORDER_LENGTH = buckets.MAX_SAMPLES + buckets.BATCHES[-1]
 DIVERGENCE_REASONS = (
     "",
     "the loss, the gradient or the parameters became NaN or infinite",
@@ -110,62 +126,73 @@ def clip_updates(updates: optax.Updates, c: modifiers.ClipArrays) -> optax.Updat
     return jax.tree.map(lambda g, v, n: jax.lax.select_n(mode, g, v, n), updates, by_value, by_norm)
 
 
-def init_training(config: NetworkConfig, values: TrainValues, X_train, y_train, key: Array) -> TrainState:
-    """Fresh parameters from ``config.init`` (drawn with ``key``) and the optimizer state at step 0."""
-    X_train = jnp.asarray(X_train, jnp.float32)
-    n_train = int(X_train.shape[0])
-    batches_per_epoch(config, n_train)
-    check_labels(config, y_train)
-    init_params = inits.resolve_params(config.init, dict(config.init_params))
-    out_dim = mlp.output_dim(config.num_classes)
-    params = mlp.init_mlp(key, X_train.shape[1], config.hidden, out_dim, config.init, init_params, config.batch_norm)
-    spec = OPTIMIZERS[config.optimizer]
-    opt_state = spec.factory(**{k: jnp.asarray(v) for k, v in values.hyperparameters.items()}).init(params)
-    return TrainState(
-        params=params,
-        bn_state=mlp.init_bn_state(config.hidden),
-        opt_state=opt_state,
-        plateau=schedules.init_plateau(jnp.float32(jnp.inf)),
-        order=jnp.arange(n_train, dtype=jnp.int32),
-        step=jnp.zeros((), jnp.int32),
-        update_norm=jnp.zeros((len(params),), jnp.float32),
-        alive=jnp.ones((), jnp.bool_),
-        diverged_at=jnp.full((), -1, jnp.int32),
-        reason=jnp.zeros((), jnp.int32),
-    )
+# --- compiled programs: one per bucket, shared by every architecture in it ---------------------------
 
 
-def _minibatch(config: NetworkConfig, state: TrainState, values: TrainValues, data: TrainData):
-    """The order of the current epoch (a new permutation at each epoch start) and batch ``t mod nb``."""
-    n_train, bs = data.X_train.shape[0], config.batch_size
-    if bs == n_train:
-        return state.order, data.X_train, data.y_train
+@functools.cache
+def _init_program(width: int, optimizer: str):
+    def init(key, coefficients, arch_: mlp.Arch, values: TrainValues) -> TrainState:
+        params = mlp.init_params(key, width, coefficients, arch_)
+        opt_state = OPTIMIZERS[optimizer].factory(**values.hyperparameters).init(params)
+        return TrainState(
+            params=params,
+            bn_state=mlp.init_bn_state(width),
+            opt_state=opt_state,
+            plateau=schedules.init_plateau(jnp.float32(jnp.inf)),
+            order=jnp.arange(ORDER_LENGTH, dtype=jnp.int32),
+            step=jnp.zeros((), jnp.int32),
+            update_norm=jnp.zeros((buckets.MAX_DEPTH + 1,), jnp.float32),
+            alive=jnp.ones((), jnp.bool_),
+            diverged_at=jnp.full((), -1, jnp.int32),
+            reason=jnp.zeros((), jnp.int32),
+        )
+
+    return jax.jit(init)
+
+
+def _epoch_order(key: Array, n_train: Array) -> Array:
+    """A uniformly random order of samples ``0 .. n_train - 1`` (argsort of uniform keys), padding last."""
+    keys = jax.random.uniform(key, (buckets.MAX_SAMPLES,))
+    keys = jnp.where(jnp.arange(buckets.MAX_SAMPLES) < n_train, keys, 2.0)
+    order = jnp.argsort(keys).astype(jnp.int32)
+    return jnp.concatenate([order, jnp.zeros((ORDER_LENGTH - buckets.MAX_SAMPLES,), jnp.int32)])
+
+
+def _minibatch(batch: int, state: TrainState, values: TrainValues, pool: tuple[Array, Array, Array]):
+    """The order of the current epoch (a new one at each epoch start) and batch ``t mod nb``, padded."""
+    pool_X, pool_y, n_train = pool
+    bs = values.batch_size
     nb = n_train // bs
     epoch, b = state.step // nb, state.step % nb
     key = jax.random.fold_in(prng_key(values.seed), 2 * epoch)
-    order = jax.lax.cond(b == 0, lambda: jax.random.permutation(key, n_train).astype(jnp.int32), lambda: state.order)
-    idx = jax.lax.dynamic_slice(order, (b * bs,), (bs,))
-    return order, data.X_train[idx], data.y_train[idx]
+    shuffle = (b == 0) & (bs < n_train)
+    order = jax.lax.cond(shuffle, lambda: _epoch_order(key, n_train), lambda: state.order)
+    idx = jax.lax.dynamic_slice(order, (b * bs,), (batch,))
+    mask = (jnp.arange(batch) < bs).astype(jnp.float32)
+    return order, pool_X[idx], pool_y[idx], mask
 
 
-def _train_step(config: NetworkConfig, state: TrainState, values: TrainValues, data: TrainData):
+def _train_step(optimizer: str, batch: int, arch_: mlp.Arch, state: TrainState, values: TrainValues, pool):
     """One guarded update; returns the new state and its :class:`StepTrace`."""
-    spec = OPTIMIZERS[config.optimizer]
+    spec = OPTIMIZERS[optimizer]
+    masks = mlp.param_masks(arch_)
     t = state.step
-    order, xb, yb = _minibatch(config, state, values, data)
+    order, xb, yb, mask = _minibatch(batch, state, values, pool)
     lr = schedules.scheduled_rate(t, values.hyperparameters["learning_rate"], values.schedule) * state.plateau.scale
     hyper = {**values.hyperparameters, "learning_rate": lr}
     point = state.params
     if spec.lookahead:
         point = momentum_lookahead(state.params, state.opt_state, hyper[spec.lookahead])
     dropout_key = jax.random.fold_in(prng_key(values.seed), 2 * t + 1)  # odd: disjoint from the epoch keys
-    fn = functools.partial(objective, config, values)
-    (loss, aux), grads = jax.value_and_grad(fn, has_aux=True)(
-        point, state.bn_state, xb, yb, dropout_key, values.dropout
+    (loss, aux), grads = jax.value_and_grad(objective, argnums=2, has_aux=True)(
+        arch_, values, point, state.bn_state, xb, yb, mask, dropout_key, values.dropout
     )
-    grad_abs_mean = jnp.stack([jnp.mean(jnp.abs(g["W"])) for g in grads])  # before clipping: the backprop signal
+    grads = jax.tree.map(jnp.multiply, grads, masks)
+    # before clipping: the backprop signal, per dense slot
+    grad_abs_mean = per_slot(grads, lambda g: jnp.sum(jnp.abs(g), axis=(-2, -1))) / jnp.maximum(weight_counts(arch_), 1)
     grads = clip_updates(grads, values.clip)
     updates, opt_state = spec.factory(**hyper).update(grads, state.opt_state, state.params)
+    updates = jax.tree.map(jnp.multiply, updates, masks)
     params = mlp.max_norm(optax.apply_updates(state.params, updates), values.max_norm)
 
     leaves = jax.tree.leaves(params)
@@ -173,9 +200,8 @@ def _train_step(config: NetworkConfig, state: TrainState, values: TrainValues, d
     finite &= jnp.all(jnp.stack([jnp.all(jnp.isfinite(p)) for p in leaves]))
     keep = state.alive & finite & jnp.all(jnp.stack([jnp.all(jnp.abs(p) <= BOUND) for p in leaves]))
     diverging = state.alive & ~keep
-    update_norm = jnp.stack(
-        [jnp.linalg.norm(new["W"] - old["W"]) for new, old in zip(params, state.params, strict=True)]
-    )
+    change = jax.tree.map(jnp.subtract, params, state.params)
+    update_norm = per_slot(change, lambda w: jnp.linalg.norm(w, axis=(-2, -1)))
     candidate, current = (params, aux["bn_state"], opt_state), (state.params, state.bn_state, state.opt_state)
     params, bn_state, opt_state = jax.tree.map(lambda a, b: jnp.where(keep, a, b), candidate, current)
     new = TrainState(
@@ -194,24 +220,76 @@ def _train_step(config: NetworkConfig, state: TrainState, values: TrainValues, d
 
 
 @functools.cache
-def _compiled(config: NetworkConfig, length: int):
-    def run(state: TrainState, values: TrainValues, data: TrainData):
-        batches_per_epoch(config, data.X_train.shape[0])  # trace-time check of the batch size
-        step = functools.partial(_train_step, config, values=values, data=data)
-        state, steps = jax.lax.scan(lambda s, _: step(s), state, length=length)
-        return state, chunk_stats(config, state, values, data, steps)
+def _steps_program(optimizer: str, batch: int, steps: int):
+    """``steps`` guarded updates; returns the state and the chunk's :class:`StepTrace`, gradients summed.
+    (The width bucket is the shape of the state: ``jax.jit`` keeps one executable per bucket.)"""
+
+    def run(state: TrainState, arch_: mlp.Arch, values: TrainValues, pool):
+        step = functools.partial(_train_step, optimizer, batch, arch_, values=values, pool=pool)
+        state, trace = jax.lax.scan(lambda s, _: step(s), state, length=steps)
+        applied = jnp.sum(trace.applied)
+        return state, StepTrace(trace.loss, trace.learning_rate, jnp.sum(trace.grad_abs_mean, axis=0), applied)
 
     return jax.jit(run)
 
 
-def train_chunk(config: NetworkConfig):
-    """Jitted ``fn(state, values, data) -> (state, ChunkStats)`` running ``config.steps_per_chunk`` steps."""
-    return _compiled(static_config(config), config.steps_per_chunk)
+@functools.cache
+def _stats_program(bins: int):
+    def run(state: TrainState, arch_: mlp.Arch, values: TrainValues, data: TrainData, grad_sum, applied):
+        steps = StepTrace(jnp.zeros((0,)), jnp.zeros((0,)), grad_sum[None], applied)
+        return chunk_stats(bins, arch_, state, values, data, steps)
+
+    return jax.jit(run)
 
 
-def evaluate(config: NetworkConfig):
-    """Jitted ``fn(state, values, data) -> (state, ChunkStats)`` with no step (e.g. the view at step 0)."""
-    return _compiled(static_config(config), 0)
+# --- what callers use ----------------------------------------------------------------------------
+
+
+def init_training(config: NetworkConfig, values: TrainValues, data: TrainData, key: Array) -> TrainState:
+    """Fresh parameters from ``config.init`` (drawn with ``key``) and the optimizer state at step 0."""
+    batches_per_epoch(config, int(data.n_train))
+    arch_ = arch(config)
+    fan_in, fan_out = mlp.fans(config.hidden, config.num_classes)
+    coefficients = inits.init_coefficients(config.init, fan_in, fan_out, dict(config.init_params))
+    program = _init_program(buckets.width_bucket(config.hidden), config.optimizer)
+    return program(key, coefficients, arch_, values)
+
+
+Chunk = Callable[[TrainState, TrainValues, TrainData], tuple[TrainState, ChunkStats]]
+
+
+def _chunk(config: NetworkConfig, steps: int) -> Chunk:
+    key = program_key(config)
+    arch_ = arch(config)
+    depth = len(config.hidden)
+    stats = _stats_program(config.bins)
+
+    def run(state: TrainState, values: TrainValues, data: TrainData) -> tuple[TrainState, ChunkStats]:
+        batches_per_epoch(config, int(data.n_train))
+        check_labels(config, data.y_train)
+        if steps:
+            pool = (data.pool_X, data.pool_y, data.n_train)
+            state, trace = _steps_program(key.optimizer, key.batch, steps)(state, arch_, values, pool)
+            grad_sum, applied = trace.grad_abs_mean, trace.applied
+        else:
+            trace = StepTrace(np.zeros(0, np.float32), np.zeros(0, np.float32), None, None)
+            grad_sum, applied = np.zeros(buckets.MAX_DEPTH + 1, np.float32), np.int32(0)
+        chunk = jax.device_get(stats(state, arch_, values, data, grad_sum, applied))
+        chunk = chunk._replace(batch_loss=np.asarray(trace.loss), learning_rate=np.asarray(trace.learning_rate))
+        return state, trim(chunk, depth)
+
+    return run
+
+
+def train_chunk(config: NetworkConfig) -> Chunk:
+    """``fn(state, values, data) -> (state, ChunkStats)`` running ``config.steps_per_chunk`` steps; the
+    statistics come back on the host (NumPy), cut to the network's layers."""
+    return _chunk(config, config.steps_per_chunk)
+
+
+def evaluate(config: NetworkConfig) -> Chunk:
+    """Like :func:`train_chunk` with no step (e.g. the view at step 0)."""
+    return _chunk(config, 0)
 
 
 class History(NamedTuple):
@@ -257,14 +335,14 @@ def train(
     (seconds) it also stops after the first chunk that ends past the budget; ``History.step`` says where.
     """
     data = make_data(config, X_train, y_train, X_val, y_val)
-    nb = batches_per_epoch(config, len(data.y_train))
+    nb = batches_per_epoch(config, int(data.n_train))
     if (steps is None) == (epochs is None):
         raise ValueError("give exactly one of steps and epochs")
     total = int(steps if steps is not None else epochs * nb)
     if not 1 <= total <= max_steps:
         raise ValueError(f"the number of steps must be in [1, {max_steps}], got {total}")
     key = jax.random.key(int(values.seed) if seed is None else seed)
-    state = init_training(config, values, data.X_train, data.y_train, key)
+    state = init_training(config, values, data, key)
     run = train_chunk(config)
     rows: list[ChunkStats] = []
     deadline = None if time_budget is None else time.monotonic() + time_budget
@@ -272,7 +350,7 @@ def train(
         if deadline is not None and rows and time.monotonic() > deadline:
             break
         state, chunk = run(state, values, data)
-        rows.append(jax.device_get(chunk))
+        rows.append(chunk)
         if rows[-1].diverged:
             break
     last = rows[-1]

@@ -1,7 +1,9 @@
-r"""What a network-lab training run is made of: static config, traced values, data and state.
+r"""What a network-lab training run is made of: its description, traced values, data and state.
 
-:class:`NetworkConfig` holds the static choices (one compiled function per value, the initialiser
-aside); :class:`TrainValues` the traced ones, as NumPy float32/int32 so that no weak type ever
+:class:`NetworkConfig` describes a network and its training; only its *program key*
+(:func:`program_key`: width bucket, batch bucket, optimizer kind, chunk length, histogram bins,
+grid size) selects a compiled function, everything else becomes traced arrays (:class:`Arch`,
+:class:`TrainValues`, :class:`TrainData`), NumPy float32/int32/bool so that no weak type ever
 triggers a retrace. :func:`objective` and :func:`predict_logits` bind both to :mod:`engine.network.mlp`.
 The training loop is :mod:`engine.network.training`, the live statistics :mod:`engine.network.training_stats`.
 """
@@ -13,10 +15,11 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from engine import modifiers, schedules
-from engine.network import activations, inits, mlp
+from engine.network import activations, buckets, inits, mlp
 from engine.optimizers import OPTIMIZERS
 
 Array = jax.Array
@@ -26,7 +29,7 @@ GRID_MARGIN = 0.1
 
 @dataclasses.dataclass(frozen=True)
 class NetworkConfig:
-    """Static choices; each distinct value (``init`` aside) is one compiled function.
+    """A network and how it trains; only :func:`program_key` of it selects a compiled function.
 
     ``hidden`` are the hidden widths, ``init``/``init_params`` name the initialiser of
     :mod:`engine.network.inits` and its parameters, ``bins`` the histogram bins, ``grid_size`` the side G of the
@@ -58,7 +61,37 @@ class NetworkConfig:
             raise ValueError(f"optimizer {self.optimizer!r} cannot train a network; expected one of {usable}")
         if min(self.batch_size, self.steps_per_chunk, self.bins) < 1 or self.grid_size < 2:
             raise ValueError("batch_size, steps_per_chunk, bins must be >= 1 and grid_size >= 2")
-        mlp.output_dim(self.num_classes)
+        buckets.width_bucket(self.hidden)
+        buckets.batch_bucket(self.batch_size)
+        if not 2 <= self.num_classes <= buckets.MAX_CLASSES:
+            raise ValueError(f"need 2..{buckets.MAX_CLASSES} classes")
+
+
+class ProgramKey(NamedTuple):
+    """What selects a compiled training program: the shape buckets and the static choices."""
+
+    width: int
+    batch: int
+    optimizer: str
+    steps_per_chunk: int
+    bins: int
+    grid_size: int
+
+
+def program_key(config: NetworkConfig) -> ProgramKey:
+    return ProgramKey(
+        width=buckets.width_bucket(config.hidden),
+        batch=buckets.batch_bucket(config.batch_size),
+        optimizer=config.optimizer,
+        steps_per_chunk=config.steps_per_chunk,
+        bins=config.bins,
+        grid_size=config.grid_size,
+    )
+
+
+def arch(config: NetworkConfig) -> mlp.Arch:
+    """The traced architecture of ``config``."""
+    return mlp.make_arch(config.hidden, config.activation, config.residual, config.batch_norm, config.num_classes)
 
 
 class TrainValues(NamedTuple):
@@ -71,18 +104,27 @@ class TrainValues(NamedTuple):
     l1: Array
     l2: Array
     max_norm: Array  # inf = off
-    activation_params: dict[str, Array]  # e.g. alpha of leaky_relu / elu
+    alpha: Array  # the activation's parameter (leaky ReLU's or ELU's alpha; unused by the others)
     bn_momentum: Array
     seed: Array  # int32: minibatch order and dropout masks
+    batch_size: Array  # int32: real samples per minibatch (the batch bucket may be larger)
 
 
 class TrainData(NamedTuple):
-    """Training and validation sets and the decision-boundary grid axes (build with :func:`make_data`)."""
+    """The data, padded (build with :func:`make_data`): rows past ``n_train`` / ``n_val`` are zeros with
+    mask 0. ``pool_*`` hold the training set in :data:`~engine.network.buckets.MAX_SAMPLES` rows (the
+    minibatches' source, one shape for every set); ``X_train``/``X_val`` in the sample bucket (the
+    statistics' evaluation batch)."""
 
-    X_train: Array
+    pool_X: Array  # (MAX_SAMPLES, 2)
+    pool_y: Array
+    X_train: Array  # (S, 2)
     y_train: Array
-    X_val: Array
+    train_mask: Array  # (S,) float32
+    X_val: Array  # (S, 2)
     y_val: Array
+    val_mask: Array
+    n_train: Array  # int32
     grid_x: Array  # (G,)
     grid_y: Array  # (G,)
 
@@ -94,9 +136,9 @@ class TrainState(NamedTuple):
     bn_state: mlp.BNState
     opt_state: Any
     plateau: schedules.PlateauState
-    order: Array  # (n_train,) sample order of the current epoch
+    order: Array  # (MAX_SAMPLES + MAX batch,) sample order of the current epoch, padded
     step: Array  # updates applied so far
-    update_norm: Array  # (layers,) ‖ΔW‖ of the latest update
+    update_norm: Array  # (D + 1,) ‖ΔW‖ of the latest update per dense-layer slot
     alive: Array
     diverged_at: Array  # -1 while training is healthy
     reason: Array  # index into engine.network.training.DIVERGENCE_REASONS
@@ -130,28 +172,49 @@ def make_values(
         l1=np.float32(l1),
         l2=np.float32(l2),
         max_norm=np.float32(np.inf if max_norm is None else max_norm),
-        activation_params={k: np.float32(v) for k, v in act.items()},
+        alpha=np.float32(act.get("alpha", 0.0)),
         bn_momentum=np.float32(bn_momentum),
         seed=np.int32(seed),
+        batch_size=np.int32(config.batch_size),
     )
+
+
+def _padded(a: np.ndarray, rows: int) -> np.ndarray:
+    return np.concatenate([a, np.zeros((rows - len(a), *a.shape[1:]), a.dtype)])
 
 
 def make_data(
     config: NetworkConfig, X_train, y_train, X_val=None, y_val=None, margin: float = GRID_MARGIN
 ) -> TrainData:
-    """Pack the data; the grid spans the bounding box of all points, widened by ``margin`` × its size."""
+    """Pad the data; the grid spans the bounding box of all points, widened by ``margin`` × its size."""
     X_train, y_train = np.asarray(X_train, np.float32), np.asarray(y_train, np.int32)
     X_val = np.zeros((0, X_train.shape[1]), np.float32) if X_val is None else np.asarray(X_val, np.float32)
     y_val = np.zeros((0,), np.int32) if y_val is None else np.asarray(y_val, np.int32)
     if X_train.ndim != 2 or X_train.shape[1] != 2 or X_val.shape[1:] != (2,):
         raise ValueError("points must have shape (n, 2)")
+    n_train, n_val = len(y_train), len(y_val)
+    if not 1 <= n_train <= buckets.MAX_SAMPLES or n_val > buckets.MAX_SAMPLES:
+        raise ValueError(f"training and validation sets hold 1..{buckets.MAX_SAMPLES} samples")
     check_labels(config, y_train)
     check_labels(config, y_val)
     everything = np.concatenate([X_train, X_val])
     lo, hi = everything.min(axis=0), everything.max(axis=0)
     pad = margin * np.maximum(hi - lo, 1e-3)
     axes = [np.linspace(lo[i] - pad[i], hi[i] + pad[i], config.grid_size, dtype=np.float32) for i in range(2)]
-    return TrainData(X_train, y_train, X_val, y_val, axes[0], axes[1])
+    rows = buckets.sample_bucket(max(n_train, n_val))
+    return TrainData(
+        pool_X=_padded(X_train, buckets.MAX_SAMPLES),
+        pool_y=_padded(y_train, buckets.MAX_SAMPLES),
+        X_train=_padded(X_train, rows),
+        y_train=_padded(y_train, rows),
+        train_mask=(np.arange(rows) < n_train).astype(np.float32),
+        X_val=_padded(X_val, rows),
+        y_val=_padded(y_val, rows),
+        val_mask=(np.arange(rows) < n_val).astype(np.float32),
+        n_train=np.int32(n_train),
+        grid_x=axes[0],
+        grid_y=axes[1],
+    )
 
 
 def check_labels(config: NetworkConfig, y) -> None:
@@ -170,47 +233,32 @@ def batches_per_epoch(config: NetworkConfig, n_train: int) -> int:
     return n_train // config.batch_size
 
 
-def static_config(config: NetworkConfig) -> NetworkConfig:
-    """``config`` without the initialiser, which only matters at init: the key of compiled functions."""
-    return dataclasses.replace(config, init="he_normal", init_params=())
-
-
 def prng_key(seed: Array | int) -> Array:
     """Key of minibatch orders (``fold_in(key, 2·epoch)``) and dropout masks (``fold_in(key, 2t + 1)``)."""
     return jax.random.key(seed)
 
 
-def architecture(config: NetworkConfig, values: TrainValues) -> dict[str, Any]:
-    """The forward pass's description of the network: activation (with its traced parameters), residual
-    connections, batch norm — the keyword arguments :func:`engine.network.mlp.forward` and ``loss_fn`` share."""
-    return {
-        "activation": config.activation,
-        "activation_params": values.activation_params,
-        "residual": config.residual,
-        "batch_norm": config.batch_norm,
-    }
-
-
-def objective(
-    config: NetworkConfig, values: TrainValues, params, bn_state, x, y, key, dropout, *, train: bool = True
-) -> tuple[Array, dict[str, Any]]:
-    """:func:`engine.network.mlp.loss_fn` of ``config`` and ``values`` (dropout rate given separately)."""
+def objective(arch_, values: TrainValues, params, bn_state, x, y, mask, key, dropout, *, train: bool = True):
+    """:func:`engine.network.mlp.loss_fn` of ``arch_`` and ``values`` (dropout rate given separately)."""
     return mlp.loss_fn(
         params,
         bn_state,
         x,
         y,
-        **architecture(config, values),
-        dropout_rate=dropout,
-        train=train,
-        key=key,
-        bn_momentum=values.bn_momentum,
+        mask,
+        arch_,
+        values.alpha,
         l1=values.l1,
         l2=values.l2,
+        train=train,
+        dropout_rate=dropout,
+        key=key,
+        bn_momentum=values.bn_momentum,
     )
 
 
-def predict_logits(config: NetworkConfig, values: TrainValues, params, bn_state, x: Array) -> Array:
+def predict_logits(arch_, values: TrainValues, params, bn_state, x: Array) -> Array:
     """Evaluation-mode logits (batch norm on running statistics, no dropout)."""
-    logits, _, _ = mlp.forward(params, bn_state, x, **architecture(config, values))
+    mask = jnp.ones(x.shape[:1], jnp.float32)
+    logits, _, _ = mlp.forward(params, bn_state, x, mask, arch_, values.alpha)
     return logits

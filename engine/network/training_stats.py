@@ -22,13 +22,16 @@ on log edges :math:`10^{-8} \dots 10^{0}`, weights on :math:`\pm\max|W|` of each
 layers have activation statistics; all ``L = H + 1`` dense layers (the output layer last) have weight,
 gradient and update statistics.
 
+Padding (:mod:`engine.network.mlp`): the compiled program computes every statistic over the real
+units, weights and samples only (masked counts, sums and extremes) for all ``D`` hidden-layer slots
+and ``D + 1`` dense-layer slots; :func:`trim` cuts the host copy to the network's ``H`` and ``L``.
+
 References:
   Glorot & Bengio, AISTATS 2010 (per-layer activation and gradient histograms).
 """
 
 from __future__ import annotations
 
-import functools
 from typing import NamedTuple
 
 import jax
@@ -37,6 +40,7 @@ import numpy as np
 import optax
 
 from engine.network import activations, mlp, stats
+from engine.network.buckets import MAX_DEPTH
 from engine.network.training_config import (
     NetworkConfig,
     TrainData,
@@ -50,6 +54,10 @@ Array = jax.Array
 
 PREACT_RANGE = (-4.0, 4.0)
 GRAD_EXP_RANGE = (-8.0, 0.0)
+_ACTS = [activations.ACTIVATIONS[n] for n in mlp.ACTIVATION_NAMES]
+ACT_LO = np.array([a.hist_range[0] for a in _ACTS], np.float32)
+ACT_HI = np.array([a.hist_range[1] for a in _ACTS], np.float32)
+RELU_FAMILY = np.array([a.is_relu_family for a in _ACTS])
 
 
 class StepTrace(NamedTuple):
@@ -57,12 +65,13 @@ class StepTrace(NamedTuple):
 
     loss: Array  # minibatch objective (0 for a step not applied)
     learning_rate: Array  # ε_t
-    grad_abs_mean: Array  # (L,) mean |∂J/∂W| of the minibatch gradient, before clipping
+    grad_abs_mean: Array  # (D + 1,) mean |∂J/∂W| of the minibatch gradient per dense slot, before clipping
     applied: Array  # bool: the step was applied (not diverged)
 
 
 class LayerStats(NamedTuple):
-    """Per-layer statistics stacked over layers: ``H`` hidden layers, ``L = H + 1`` dense layers."""
+    """Per-layer statistics stacked over layers: ``H`` hidden layers, ``L = H + 1`` dense layers (after
+    :func:`trim`; ``D`` and ``D + 1`` slots inside the program)."""
 
     act_hist: Array  # (H, bins) on the activation's hist_range
     preact_hist: Array  # (H, bins) on PREACT_RANGE
@@ -95,6 +104,19 @@ class ChunkStats(NamedTuple):
     reason: Array
 
 
+HIDDEN_FIELDS = ("act_hist", "preact_hist", "act_mean", "act_std", "dead_fraction")
+
+
+def trim(chunk: ChunkStats, depth: int) -> ChunkStats:
+    """The host copy of a chunk's statistics cut from the padded slots to the network's layers."""
+    dense = [*range(depth), MAX_DEPTH]
+    layers = {
+        name: np.asarray(value)[:depth] if name in HIDDEN_FIELDS else np.asarray(value)[dense]
+        for name, value in chunk.layers._asdict().items()
+    }
+    return chunk._replace(layers=LayerStats(**layers))
+
+
 def histogram_edges(config: NetworkConfig) -> dict[str, np.ndarray]:
     """Bin edges of the fixed-range histograms (weight edges are ±``weight_absmax`` per layer)."""
     act_lo, act_hi = activations.get_activation(config.activation).hist_range
@@ -105,53 +127,96 @@ def histogram_edges(config: NetworkConfig) -> dict[str, np.ndarray]:
     }
 
 
-def chunk_stats(
-    config: NetworkConfig, state: TrainState, values: TrainValues, data: TrainData, steps: StepTrace
-) -> ChunkStats:
-    """Everything the live view shows after a chunk whose steps reported ``steps``."""
-    spec = activations.get_activation(config.activation)
-    params, bn_state = state.params, state.bn_state
-    fn = functools.partial(objective, config, values, train=False)
-    (_, aux), grads = jax.value_and_grad(fn, has_aux=True)(params, bn_state, data.X_train, data.y_train, None, 0.0)
-    per_layer = stats.layer_stats(
-        aux["trace"],
-        params,
-        grads,
-        act_range=spec.hist_range,
-        preact_range=PREACT_RANGE,
-        grad_exp_range=GRAD_EXP_RANGE,
-        bins=config.bins,
-        is_relu_family=spec.is_relu_family,
+def weight_counts(arch: mlp.Arch) -> Array:
+    """Real weights of each dense-layer slot, ``(D + 1,)``."""
+    masks = mlp.weight_masks(arch)
+    return jnp.concatenate(
+        [jnp.sum(masks["W_in"])[None], jnp.sum(masks["W_hid"], axis=(1, 2)), jnp.sum(masks["W_out"])[None]]
     )
-    w_norms = jnp.stack([jnp.linalg.norm(layer["W"]) for layer in params])
-    hidden, every = per_layer[:-1], per_layer
 
-    def stacked(entries, name):
-        return jnp.stack([e[name] for e in entries])
 
+def per_slot(tree: mlp.Params, reduce) -> Array:
+    """``reduce`` (a sum or norm over the last two axes) of each dense slot's weight matrix, ``(D + 1,)``."""
+    return jnp.concatenate([reduce(tree["W_in"])[None], reduce(tree["W_hid"]), reduce(tree["W_out"])[None]])
+
+
+def _masked_mean_std(values: Array, mask: Array) -> tuple[Array, Array]:
+    count = jnp.maximum(jnp.sum(mask), 1.0)
+    mean = jnp.sum(values * mask) / count
+    return mean, jnp.sqrt(jnp.sum(jnp.square(values - mean) * mask) / count)
+
+
+def _hidden_stats(trace, arch: mlp.Arch, sample_mask: Array, bins: int) -> dict[str, Array]:
+    """Activation statistics of the D hidden slots over real samples × real units."""
+    lo, hi = jnp.asarray(ACT_LO)[arch.activation], jnp.asarray(ACT_HI)[arch.activation]
+    relu_family = jnp.asarray(RELU_FAMILY)[arch.activation]
+
+    def one(pre, act, units):
+        mask = sample_mask[:, None] * units[None, :]
+        mean, std = _masked_mean_std(act, mask)
+        never_positive = jnp.all((pre <= 0.0) | (sample_mask[:, None] == 0.0), axis=0) & (units > 0)
+        dead = jnp.sum(never_positive) / jnp.maximum(jnp.sum(units), 1.0)
+        return {
+            "act_hist": stats.histogram_fixed(act, lo, hi, bins, mask),
+            "preact_hist": stats.histogram_fixed(pre, *PREACT_RANGE, bins, mask),
+            "act_mean": mean,
+            "act_std": std,
+            "dead_fraction": jnp.where(relu_family, dead, 0.0),
+        }
+
+    return jax.vmap(one)(trace["pre"], trace["act"], jnp.asarray(arch.units))
+
+
+def _dense_stats(params: mlp.Params, grads: mlp.Params, arch: mlp.Arch, width: int, bins: int) -> dict[str, Array]:
+    """Weight and gradient statistics of the D + 1 dense slots over their real weights."""
+
+    def one(w, g, mask):
+        absmax = jnp.maximum(jnp.max(jnp.abs(w) * mask), 1e-12)
+        _, std = _masked_mean_std(w, mask)
+        count = jnp.maximum(jnp.sum(mask), 1.0)
+        return {
+            "weight_hist": stats.histogram_fixed(w, -absmax, absmax, bins, mask),
+            "weight_absmax": absmax,
+            "weight_std": std,
+            "grad_hist": stats.log_histogram_abs(g, *GRAD_EXP_RANGE, bins, mask),
+            "grad_abs_mean": jnp.sum(jnp.abs(g) * mask) / count,
+        }
+
+    stack = mlp.dense_stack
+    return jax.vmap(one)(stack(params, width), stack(grads, width), stack(mlp.weight_masks(arch), width))
+
+
+def chunk_stats(
+    bins: int, arch: mlp.Arch, state: TrainState, values: TrainValues, data: TrainData, steps: StepTrace
+) -> ChunkStats:
+    """Everything the live view shows after a chunk whose steps reported ``steps`` (padded slots)."""
+    params, bn_state = state.params, state.bn_state
+    width = params["W_in"].shape[1]
+    (_, aux), grads = jax.value_and_grad(objective, argnums=2, has_aux=True)(
+        arch, values, params, bn_state, data.X_train, data.y_train, data.train_mask, None, 0.0, train=False
+    )
+    grads = jax.tree.map(jnp.multiply, grads, mlp.param_masks(arch))
+    w_norms = per_slot(params, lambda w: jnp.linalg.norm(w, axis=(-2, -1)))
     layers = LayerStats(
-        **{f: stacked(hidden, f) for f in ("act_hist", "preact_hist", "act_mean", "act_std", "dead_fraction")},
-        **{f: stacked(every, f) for f in ("weight_hist", "weight_absmax", "weight_std", "grad_hist", "grad_abs_mean")},
+        **_hidden_stats(aux["trace"], arch, data.train_mask, bins),
+        **_dense_stats(params, grads, arch, width, bins),
         update_ratio=state.update_norm / (w_norms + 1e-12),
     )
     applied = jnp.sum(steps.applied)
     chunk_mean = jnp.sum(steps.grad_abs_mean, axis=0) / jnp.maximum(applied, 1)
     layers = layers._replace(grad_abs_mean=jnp.where(applied > 0, chunk_mean, layers.grad_abs_mean))
 
-    if data.X_val.shape[0]:
-        val_logits = predict_logits(config, values, params, bn_state, data.X_val)
-        val_loss, val_acc = mlp.cross_entropy(val_logits, data.y_val), mlp.accuracy(val_logits, data.y_val)
-    else:
-        val_loss, val_acc = jnp.zeros(()), jnp.zeros(())
+    val_logits = predict_logits(arch, values, params, bn_state, data.X_val)
+    val_loss = mlp.cross_entropy(val_logits, data.y_val, data.val_mask)
+    val_acc = mlp.accuracy(val_logits, data.y_val, data.val_mask)
 
     gx, gy = jnp.meshgrid(data.grid_x, data.grid_y)
-    probs = mlp.probabilities(predict_logits(config, values, params, bn_state, jnp.stack([gx, gy], -1).reshape(-1, 2)))
-    boundary = probs[:, 1] if config.num_classes == 2 else jnp.argmax(probs, axis=-1).astype(jnp.float32)
+    probs = mlp.probabilities(predict_logits(arch, values, params, bn_state, jnp.stack([gx, gy], -1).reshape(-1, 2)))
+    boundary = jnp.where(arch.binary, probs[:, 1], jnp.argmax(probs, axis=-1).astype(jnp.float32))
     grid_shape = gx.shape
-    n_train = data.X_train.shape[0]
     out = ChunkStats(
         step=state.step,
-        epoch=state.step.astype(jnp.float32) / (n_train // config.batch_size),
+        epoch=state.step.astype(jnp.float32) / (data.n_train // values.batch_size),
         train_loss=aux["data_loss"],
         train_accuracy=aux["accuracy"],
         val_loss=val_loss,

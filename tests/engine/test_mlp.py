@@ -1,10 +1,16 @@
+"""The textbook MLP (``reference_mlp``: exactly-shaped layers, the reference ``test_padding`` holds the
+bucketed engine to), initialisers and activations; and what padding must keep: padded weights stay 0."""
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from engine.network import activations, inits, mlp
+from engine.network import activations, inits
+from engine.network import training as T
 from engine.network.datasets import make_dataset
+from engine.optimizers import OPTIMIZERS
+from tests.engine import reference_mlp as mlp
 
 KEY = jax.random.key(0)
 
@@ -44,9 +50,11 @@ def test_all_initializers_have_requested_shape_and_scale():
         for p in spec.params.values():
             assert p.min <= p.default <= p.max
     limit = np.sqrt(6 / (fan_in + fan_out))
-    assert float(jnp.abs(inits.xavier_uniform(KEY, fan_in, fan_out)).max()) <= limit
-    assert float(jnp.abs(inits.zeros(KEY, 3, 3)).max()) == 0.0
-    np.testing.assert_allclose(np.asarray(inits.constant(KEY, 2, 2, {"value": jnp.array(0.3)})), 0.3)
+    assert float(jnp.abs(inits.init_weights("xavier_uniform", KEY, fan_in, fan_out)).max()) <= limit
+    assert float(jnp.abs(inits.init_weights("zeros", KEY, 3, 3)).max()) == 0.0
+    np.testing.assert_allclose(np.asarray(inits.init_weights("constant", KEY, 2, 2, {"value": 0.3})), 0.3)
+    drawn = np.asarray(inits.init_weights("uniform", KEY, 50, 50, {"low": 0.0, "high": 1.0}))
+    assert 0.0 <= drawn.min() < 0.01 and 0.99 < drawn.max() < 1.0
 
 
 def test_activation_registry():
@@ -207,3 +215,25 @@ def test_softmax_path_trains_on_blobs():
     losses, accs = _train("blobs", 3, (16,), steps=100, lr=0.5)
     assert losses[-1] < losses[0]
     assert accs[-1] > 0.9
+
+
+@pytest.mark.parametrize(
+    "optimizer", sorted(k for k, s in OPTIMIZERS.items() if not s.needs_hessian and not s.full_batch_only)
+)
+def test_padded_weights_units_and_layers_stay_exactly_zero(optimizer):
+    config = T.NetworkConfig(
+        hidden=(5, 3, 7), activation="sigmoid", optimizer=optimizer, batch_size=9, steps_per_chunk=20
+    )
+    X, y = make_dataset("moons", n=60, noise=0.2, seed=2)
+    values = T.make_values(config, l1=1e-3, l2=1e-3, clip={"mode": "norm", "threshold": 1.0})
+    data = T.make_data(config, X, y)
+    state = T.init_training(config, values, data, KEY)
+    state, stats = T.train_chunk(config)(state, values, data)
+    assert stats.step == 20 and not stats.diverged
+    p = jax.device_get(state.params)
+    real = np.zeros_like(p["W_hid"])
+    real[0, :5, :3] = real[1, :3, :7] = 1.0
+    assert np.all(p["W_hid"][real == 0] == 0.0) and np.any(p["W_hid"][real == 1] != 0.0)
+    assert np.all(p["W_in"][:, 5:] == 0.0) and np.all(p["b_hid"][2:] == 0.0) and np.all(p["b_in"][5:] == 0.0)
+    assert np.all(p["W_out"][7:] == 0.0) and np.all(p["W_out"][:, [0, 2, 3, 4, 5]] == 0.0)  # binary: column 1
+    assert np.all(p["b_out"][[0, 2, 3, 4, 5]] == 0.0)
