@@ -9,9 +9,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.api.errors import install_error_handlers
-from app.api.routes import catalog, docs, follow_ws, lessons, network, network_ws, pages, surface_ws, surfaces
+from app.api.routes import catalog, docs, follow_ws, health, lessons, network, network_ws, pages, surface_ws, surfaces
 from app.api.security import install_security
-from app.services.warmup import start_warm_up
+from app.services.warmup import start_warm_up, stop_warm_up
 from app.settings import settings
 from engine.cache import enable_compilation_cache
 
@@ -23,7 +23,8 @@ async def lifespan(app: FastAPI):
     warm_up = start_warm_up() if settings.WARM_UP else None
     yield
     if warm_up is not None:
-        # A thread killed inside an XLA compile aborts the process at exit: let it finish.
+        # A thread killed inside an XLA compile aborts the process at exit: let it finish its program.
+        stop_warm_up()
         warm_up.join()
 
 
@@ -40,7 +41,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     install_security(app)
 
-    for module in (catalog, surfaces, surface_ws, network, network_ws, follow_ws, lessons, pages, docs):
+    for module in (health, catalog, surfaces, surface_ws, network, network_ws, follow_ws, lessons, pages, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.mount("/vendor/swagger", docs.assets, name="swagger")

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     JAX_CACHE_DIR: str = ""
     # Compile the default view in the background at start-up.
     WARM_UP: bool = True
+    # ... and then every shape bucket of the network lab (minutes without the persistent cache).
+    WARM_BUCKETS: bool = True
     # Worker threads running engine work; XLA releases the GIL, so one per core.
     ENGINE_THREADS: int = 2
     # Wall-clock budget of one POST /api/v1/train, in seconds (the answer says when it was cut short).

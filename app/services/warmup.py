@@ -1,16 +1,23 @@
-"""Compile the default views' functions in the background at start-up, so the first page is instant.
+"""Compile in the background at start-up, so that nobody waits for a compilation.
 
-The surface lab's default (Rosenbrock; SGD, momentum, Adam; 500 steps) and the network lab's default
-(seed 002's circles with a 5 × 5 tanh network, momentum, batch 32, chunks of 10 steps): a new network
-architecture otherwise costs a teacher several seconds of compiling on the first "play".
+First the default views: the surface lab's (Rosenbrock; SGD, momentum, Adam; 500 steps) and the
+network lab's (seed 002's circles with a 5 × 5 tanh network, momentum, batch 32, chunks of 10
+steps). Then every shape bucket of the network lab (:func:`engine.network.training.bucket_warm_ups`)
+for the optimizers in :data:`BUCKET_OPTIMIZERS`, smallest widths first: after that a network of any
+architecture starts without compiling. :func:`status` says what is still being compiled
+(``GET /api/v1/health``); the warm-up stops between two programs when the server shuts down.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 
 from app.api.schemas.network import NetworkSessionSpec
 from app.services.network_session import NetworkSession
+from app.settings import settings
+from engine.network.training import bucket_warm_ups
 from engine.optimizers import OPTIMIZERS
 from engine.surface.runner import RunConfig, simulate
 
@@ -44,12 +51,53 @@ def warm_up_network() -> None:
     session.tick()
 
 
-def warm_up() -> None:
-    warm_up_surface()
-    warm_up_network()
+BUCKET_OPTIMIZERS = ("momentum", "adam", "sgd")
+log = logging.getLogger("descentlab.warmup")
+_pending: list[str] = []
+_lock = threading.Lock()
+_stop = threading.Event()
+
+
+def status() -> dict:
+    """``{"warm": bool, "warming": [labels still to compile]}``."""
+    with _lock:
+        return {"warm": not _pending, "warming": list(_pending)}
+
+
+def _tasks() -> list[tuple[str, object]]:
+    tasks = [("surface lab default view", warm_up_surface), ("network lab default view", warm_up_network)]
+    if settings.WARM_BUCKETS:
+        chunk = DEFAULT_NETWORK_VIEW["steps_per_chunk"]
+        for optimizer in BUCKET_OPTIMIZERS:
+            tasks += bucket_warm_ups(optimizer, steps_per_chunk=chunk, bins=30, grid_size=40)
+    return tasks
+
+
+def warm_up(tasks: list[tuple[str, object]]) -> None:
+    started = time.monotonic()
+    for label, run in tasks:
+        if _stop.is_set():
+            break
+        try:
+            run()
+        except Exception:  # a failed warm-up only means a later wait
+            log.exception("warm-up of %s failed", label)
+        with _lock:
+            if label in _pending:
+                _pending.remove(label)
+    log.info("warm-up finished in %.1f s", time.monotonic() - started)
 
 
 def start_warm_up() -> threading.Thread:
-    thread = threading.Thread(target=warm_up, name="descentlab-warmup", daemon=True)
+    tasks = _tasks()
+    _stop.clear()
+    with _lock:
+        _pending[:] = [label for label, _ in tasks]
+    thread = threading.Thread(target=warm_up, args=(tasks,), name="descentlab-warmup", daemon=True)
     thread.start()
     return thread
+
+
+def stop_warm_up() -> None:
+    """Stop after the program being compiled (a thread killed inside an XLA compile aborts the process)."""
+    _stop.set()

@@ -292,6 +292,33 @@ def evaluate(config: NetworkConfig) -> Chunk:
     return _chunk(config, 0)
 
 
+def bucket_warm_ups(optimizer: str, steps_per_chunk: int, bins: int, grid_size: int):
+    """``(label, run)`` pairs that compile every bucket's programs for ``optimizer``, smallest widths first.
+
+    Each ``run`` trains one chunk of a one-layer network in that (width, batch) bucket on a training set
+    of the batch's size, so the three sample buckets are covered too. Run them before any user needs
+    them (in the background at start-up: they fill the persistent cache as well).
+    """
+    rng = np.random.default_rng(0)
+    pairs = []
+    for width in buckets.WIDTHS:
+        for batch in buckets.BATCHES:
+            config = NetworkConfig(
+                hidden=(width,), optimizer=optimizer, batch_size=batch, steps_per_chunk=steps_per_chunk,
+                bins=bins, grid_size=grid_size,
+            )  # fmt: skip
+
+            def run(config=config, n=batch):
+                X = rng.normal(size=(n, 2)).astype(np.float32)
+                values = make_values(config)
+                data = make_data(config, X, (X[:, 0] > 0).astype(np.int32))
+                state = init_training(config, values, data, jax.random.key(0))
+                train_chunk(config)(state, values, data)
+
+            pairs.append((f"{optimizer} width {width} batch {batch}", run))
+    return pairs
+
+
 class History(NamedTuple):
     """Per-chunk history of :func:`train` (NumPy), the final state and the last chunk's stats."""
 
