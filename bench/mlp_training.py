@@ -2,8 +2,11 @@
 
 Engine: chunks of 100 jitted steps, then the per-layer statistics (activation, pre-activation,
 gradient and weight histograms, means, stds, dead fraction, update ratios, losses, accuracies,
-decision boundary) inside the same jitted call. PyTorch (CPU): the same steps, and the same
-statistics once per 100 steps (histograms with torch.histc, a 40×40 boundary grid).
+decision boundary), the network padded to its shape bucket (one program for every architecture).
+The floor: a bare JAX ``lax.scan`` of the same SGD steps at the exact shapes, no statistics, no
+guards, no padding. PyTorch (CPU): the same steps, and the same statistics once per 100 steps
+(histograms with torch.histc, a 40×40 boundary grid). The padding cost: bucketed engine steps (no
+statistics) vs the bare exact scan for several architectures.
 """
 
 from __future__ import annotations
@@ -49,6 +52,86 @@ def engine_chunk(X_train, y_train, X_val, y_val):
 
     chunk()  # compile
     return chunk
+
+
+def floor_chunk(X_train, y_train, hidden=HIDDEN, steps=STEPS):
+    """The bare exact-shape training scan: what this CPU can do for these steps (the floor)."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    widths = (2, *hidden, 1)
+    keys = jax.random.split(jax.random.key(0), len(widths) - 1)
+    params = [
+        (jax.random.normal(k, (a, b)) * np.sqrt(2 / (a + b)), jnp.zeros(b))
+        for k, a, b in zip(keys, widths[:-1], widths[1:], strict=True)
+    ]
+    x, y = jnp.asarray(X_train), jnp.asarray(y_train, jnp.float32)
+
+    def loss(params):
+        h = x
+        for w, b in params[:-1]:
+            h = jnp.tanh(h @ w + b)
+        w, b = params[-1]
+        return jnp.mean(optax.sigmoid_binary_cross_entropy((h @ w + b)[:, 0], y))
+
+    @jax.jit
+    def run(params):
+        def step(p, _):
+            return jax.tree.map(lambda a, g: a - LR * g, p, jax.grad(loss)(p)), None
+
+        return jax.lax.scan(step, params, length=steps)[0]
+
+    holder = {"params": params}
+
+    def chunk():
+        holder["params"] = jax.block_until_ready(run(holder["params"]))
+
+    chunk()
+    return chunk
+
+
+def engine_steps_only(X_train, y_train, hidden, steps=STEPS):
+    """The bucketed engine's training steps alone (its statistics program not run)."""
+    import jax
+
+    from engine.network import training as T
+
+    config = NetworkConfig(
+        hidden=hidden, activation="tanh", optimizer="sgd", batch_size=len(y_train), init="xavier_normal"
+    )
+    values = make_values(config, {"learning_rate": LR})
+    data = make_data(config, X_train, y_train)
+    state = init_training(config, values, data, jax.random.key(0))
+    key = T.program_key(config)
+    run = T._steps_program(key.optimizer, key.batch, steps)
+    arch = T.arch(config)
+    pool = (data.pool_X, data.pool_y, data.n_train)
+    holder = {"state": state}
+
+    def chunk():
+        holder["state"], trace = run(holder["state"], arch, values, pool)
+        jax.block_until_ready(trace)
+
+    chunk()
+    return chunk
+
+
+PADDING_CASES = ((5,) * 5, (32,) * 10, (100,) * 4, (64,) * 20)
+
+
+def padding_cost(X_train, y_train) -> dict:
+    """Steps/s of the bucketed engine (steps only) and the bare exact scan, per architecture."""
+    out = {}
+    for hidden in PADDING_CASES:
+        medians = side_by_side(
+            {"bucketed": engine_steps_only(X_train, y_train, hidden), "exact": floor_chunk(X_train, y_train, hidden)},
+            rounds=3,
+            block=3,
+        )
+        name = f"{len(hidden)} x {hidden[0]}"
+        out[name] = {k: STEPS / v for k, v in medians.items()}
+    return out
 
 
 def torch_chunk(X_train, y_train, X_val, y_val):
@@ -110,7 +193,7 @@ def torch_chunk(X_train, y_train, X_val, y_val):
 
 def main() -> dict:
     arrays = data()
-    contenders = {"engine": engine_chunk(*arrays)}
+    contenders = {"engine": engine_chunk(*arrays), "floor": floor_chunk(arrays[0], arrays[1])}
     try:
         contenders["torch"] = torch_chunk(*arrays)
     except ImportError:
@@ -120,6 +203,8 @@ def main() -> dict:
     result.update({f"{name}_steps_per_s": STEPS / seconds for name, seconds in medians.items()})
     if "torch_steps_per_s" in result:
         result["speedup_vs_torch"] = result["engine_steps_per_s"] / result["torch_steps_per_s"]
+    result["share_of_floor"] = result["engine_steps_per_s"] / result["floor_steps_per_s"]
+    result["padding"] = padding_cost(arrays[0], arrays[1])
     return result
 
 

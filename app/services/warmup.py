@@ -2,7 +2,8 @@
 
 First the default views: the surface lab's (Rosenbrock; SGD, momentum, Adam; 500 steps) and the
 network lab's (seed 002's circles with a 5 × 5 tanh network, momentum, batch 32, chunks of 10
-steps). Then every shape bucket of the network lab (:func:`engine.network.training.bucket_warm_ups`)
+steps). Then every optimizer on every surface, and every shape bucket of the network lab
+(:func:`engine.network.training.bucket_warm_ups`)
 for the optimizers in :data:`BUCKET_OPTIMIZERS`, smallest widths first: after that a network of any
 architecture starts without compiling. :func:`status` says what is still being compiled
 (``GET /api/v1/health``); the warm-up stops between two programs when the server shuts down.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from functools import partial
 
 from app.api.schemas.network import NetworkSessionSpec
 from app.services.network_session import NetworkSession
@@ -20,6 +22,7 @@ from app.settings import settings
 from engine.network.training import bucket_warm_ups
 from engine.optimizers import OPTIMIZERS
 from engine.surface.runner import RunConfig, simulate
+from engine.surface.surfaces import SURFACES
 
 DEFAULT_SURFACE_VIEW = ("rosenbrock", ("sgd", "momentum", "adam"), 500)
 DEFAULT_NETWORK_VIEW = {
@@ -64,9 +67,22 @@ def status() -> dict:
         return {"warm": not _pending, "warming": list(_pending)}
 
 
+def surface_pairs() -> list[tuple[str, object]]:
+    """Every optimizer on every surface, one run of the default length: the first run of a pair is then
+    as fast as a slider move (no compile)."""
+    steps = DEFAULT_SURFACE_VIEW[2]
+    tasks = []
+    for surface, spec in SURFACES.items():
+        for optimizer, opt in OPTIMIZERS.items():
+            run = [RunConfig(optimizer, opt.defaults)]
+            tasks.append((f"{optimizer} on {surface}", partial(simulate, surface, {}, spec.default_start, run, steps)))
+    return tasks
+
+
 def _tasks() -> list[tuple[str, object]]:
     tasks = [("surface lab default view", warm_up_surface), ("network lab default view", warm_up_network)]
     if settings.WARM_BUCKETS:
+        tasks += surface_pairs()
         chunk = DEFAULT_NETWORK_VIEW["steps_per_chunk"]
         for optimizer in BUCKET_OPTIMIZERS:
             tasks += bucket_warm_ups(optimizer, steps_per_chunk=chunk, bins=30, grid_size=40)
