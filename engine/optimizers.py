@@ -1,11 +1,12 @@
 r"""The optimizer catalog: public ids, hyperparameters with ranges, the rule as LaTeX, and its factory.
 
 Where the textbook rule (Goodfellow et al., ch. 8) and optax's agree, the factory *is* optax
-(``sgd``, ``rmsprop``, ``adadelta``); ``adam`` and ``nadam`` are optax's rule and state spelled without
-``pow`` (:func:`engine.rules.adam`), and ``adam_uncorrected`` is the same rule without the bias
-correction, to show what the correction does; the others are the textbook rules of :mod:`engine.rules`.
-``tests/engine/test_optimizers.py`` checks every iterate against a hand-written NumPy version of the
-displayed formula, and the textbook rules against optax where the two coincide.
+(``sgd``, ``rmsprop``, ``adadelta``, and the two rules the book does not have, ``adamw`` and ``lion``);
+``adam`` and ``nadam`` are optax's rule and state spelled without ``pow`` (:func:`engine.rules.adam`),
+and ``adam_uncorrected`` is the same rule without the bias correction, to show what the correction does;
+the others are the textbook rules of :mod:`engine.rules`. ``tests/engine/test_optimizers.py`` checks
+every iterate against a hand-written NumPy version of the displayed formula, and
+``tests/engine/test_optax_equivalence.py`` the rules against optax where the two coincide.
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ def _momentum(default: float = 0.9) -> HyperParam:
 
 def _decay(name: str) -> HyperParam:
     return HyperParam(name, r"\rho", "decay ρ", 0.9, 0.0, 0.9999)
+
+
+def _weight_decay(default: float) -> HyperParam:
+    return HyperParam("weight_decay", r"\lambda", "weight decay λ", default, 0.0, 1.0)
 
 
 _B1 = HyperParam("b1", r"\rho_1", "first-moment decay ρ₁", 0.9, 0.0, 0.999)
@@ -195,6 +200,39 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             hyperparameters=(_lr(0.01), _B1, _B2, _eps(1e-8)),
             factory=functools.partial(rules.adam, nesterov=True),
             reference="Dozat 2016 (as optax.nadam)",
+        ),
+        OptimizerSpec(
+            id="adamw",
+            name="AdamW",
+            formula=(
+                *_ADAM_FORMULA,
+                r"\theta \leftarrow \theta - \epsilon \left(\frac{\hat s}{\sqrt{\hat r} + \delta}"
+                r" + \lambda \theta\right)",
+            ),
+            hyperparameters=(_lr(0.01), _B1, _B2, _eps(1e-8), _weight_decay(0.01)),
+            factory=lambda learning_rate, b1, b2, eps, weight_decay: optax.adamw(
+                learning_rate, b1=b1, b2=b2, eps=eps, weight_decay=weight_decay
+            ),
+            reference="Loshchilov & Hutter 2019 (decoupled weight decay, as optax.adamw: λ scaled by ε)",
+        ),
+        OptimizerSpec(
+            id="lion",
+            name="Lion",
+            formula=(
+                r"c = \beta_1 m + (1-\beta_1)\, g",
+                r"\theta \leftarrow \theta - \epsilon \left(\operatorname{sign}(c) + \lambda \theta\right)",
+                r"m \leftarrow \beta_2 m + (1-\beta_2)\, g",
+            ),
+            hyperparameters=(
+                _lr(0.01),
+                HyperParam("b1", r"\beta_1", "interpolation β₁", 0.9, 0.0, 0.999),
+                HyperParam("b2", r"\beta_2", "momentum decay β₂", 0.99, 0.0, 0.9999),
+                _weight_decay(0.01),
+            ),
+            factory=lambda learning_rate, b1, b2, weight_decay: optax.lion(
+                learning_rate, b1=b1, b2=b2, weight_decay=weight_decay
+            ),
+            reference="Chen et al. 2023, Symbolic Discovery of Optimization Algorithms (as optax.lion)",
         ),
         OptimizerSpec(
             id="delta_bar_delta",

@@ -7,6 +7,9 @@ import optax
 import pytest
 
 from engine import rules
+from engine.network import training as T
+from engine.network.datasets import make_dataset
+from engine.optimizers import OPTIMIZERS
 from engine.surface.runner import RunConfig, simulate
 from engine.surface.surfaces import SURFACES
 
@@ -129,3 +132,46 @@ def test_adam_rule_state_and_long_run_match_optax(nesterov):
             theta_a, theta_b = theta_a + ua, theta_b + ub
         np.testing.assert_allclose(theta_a, theta_b, rtol=1e-5, atol=1e-6)
         assert float(jnp.linalg.norm(theta_a)) < 0.05  # both got near the minimum at the origin
+
+
+OPTAX_RULES = {
+    "adamw": ({"learning_rate": 0.05, "b1": 0.8, "b2": 0.99, "eps": 1e-3, "weight_decay": 0.2}, optax.adamw),
+    "lion": ({"learning_rate": 0.02, "b1": 0.8, "b2": 0.95, "weight_decay": 0.2}, optax.lion),
+}
+
+
+@pytest.mark.parametrize("name", list(OPTAX_RULES))
+def test_catalog_adamw_and_lion_are_optax_on_a_surface_run(name):
+    """The runner passes θ as optax's ``params``, so the decoupled weight decay λθ acts on the point."""
+    hp, make = OPTAX_RULES[name]
+    result = run_one("quadratic", QUAD_PARAMS, QUAD_START, name, hp, 40)
+    sp = jnp.asarray(SURFACES["quadratic"].param_vector(QUAD_PARAMS))
+    grad = jax.jit(jax.grad(lambda z: SURFACES["quadratic"].fn(z, sp)))
+    opt = make(**hp)
+    theta = jnp.asarray(QUAD_START, jnp.float32)
+    state = opt.init(theta)
+    path = [theta]
+    for _ in range(40):
+        updates, state = opt.update(grad(theta), state, theta)
+        theta = optax.apply_updates(theta, updates)
+        path.append(theta)
+    np.testing.assert_allclose(result.points, np.asarray(jnp.stack(path)), rtol=1e-5, atol=1e-6)
+    without_decay = run_one("quadratic", QUAD_PARAMS, QUAD_START, name, {**hp, "weight_decay": 0.0}, 40)
+    assert np.max(np.abs(without_decay.points - result.points)) > 1e-3  # λ is not ignored
+
+
+@pytest.mark.parametrize("name", list(OPTAX_RULES))
+def test_the_network_lab_trains_with_adamw_and_lion(name):
+    config = T.NetworkConfig(hidden=(16, 16), activation="tanh", optimizer=name, batch_size=32, steps_per_chunk=300)
+    X, y = make_dataset("moons", n=200, noise=0.1, seed=0)
+    hp = {**OPTIMIZERS[name].defaults, "learning_rate": 0.01 if name == "adamw" else 0.003}
+    values = T.make_values(config, hp)
+    data = T.make_data(config, X, y)
+    state = T.init_training(config, values, data, jax.random.key(0))
+    _, before = T.evaluate(config)(state, values, data)
+    state, after = T.train_chunk(config)(state, values, data)
+    assert not bool(after.diverged) and int(after.step) == config.steps_per_chunk
+    assert after.train_loss < 0.5 * before.train_loss, (before.train_loss, after.train_loss)
+    assert after.train_accuracy > 0.85
+    for leaf in jax.tree.leaves(state.params):
+        assert np.all(np.isfinite(np.asarray(leaf)))

@@ -1,8 +1,9 @@
 """Every optimizer of the catalog against a hand-written NumPy (float64) version of its textbook rule.
 
 The references below are written from the formulas (Goodfellow et al. 2016, ch. 8; Zeiler 2012; Jacobs
-1988; optax's Nadam; Kingma & Ba 2015 for Adam without the bias correction), with analytic gradients and
-Hessians, and share no code with the engine.
+1988; optax's Nadam; Kingma & Ba 2015 for Adam without the bias correction; Loshchilov & Hutter 2019 and
+Chen et al. 2023 as optax's AdamW and Lion), with analytic gradients and Hessians, and share no code with the
+engine.
 
 Compile budget: each (optimizer, surface, scan chunk length, padded batch) is one XLA compilation of about
 a second. On the quadratic, the reference runs and the convergence runs (≤ 63 steps: one 64-step chunk) share
@@ -135,6 +136,18 @@ def reference_path(opt, hp, grad, hess, start, steps, rates=None):
             else:  # Kingma & Ba 2015, §3, without the bias correction: s and r as they are
                 s_hat, r_hat = s, r
             theta = theta - eps_t * s_hat / (np.sqrt(r_hat) + hp["eps"])
+        elif opt == "adamw":  # Loshchilov & Hutter 2019 as optax.adamw: the decay λθ is scaled by ε too
+            b1, b2 = hp["b1"], hp["b2"]
+            g = grad(theta)
+            s = b1 * s + (1 - b1) * g
+            r = b2 * r + (1 - b2) * g * g
+            s_hat, r_hat = s / (1 - b1**t), r / (1 - b2**t)
+            theta = theta - eps_t * (s_hat / (np.sqrt(r_hat) + hp["eps"]) + hp["weight_decay"] * theta)
+        elif opt == "lion":  # Chen et al. 2023, Alg. 2 (as optax.lion); s is the momentum m
+            g = grad(theta)
+            c = hp["b1"] * s + (1 - hp["b1"]) * g
+            theta = theta - eps_t * (np.sign(c) + hp["weight_decay"] * theta)
+            s = hp["b2"] * s + (1 - hp["b2"]) * g
         elif opt == "delta_bar_delta":
             g = grad(theta)
             agreement = bar * g
@@ -166,6 +179,8 @@ ALTERNATIVE = {
     "adam": {"learning_rate": 0.05, "b1": 0.8, "b2": 0.9, "eps": 0.1},
     "adam_uncorrected": {"learning_rate": 0.05, "b1": 0.8, "b2": 0.9, "eps": 0.1},
     "nadam": {"learning_rate": 0.05, "b1": 0.8, "b2": 0.9, "eps": 0.1},
+    "adamw": {"learning_rate": 0.05, "b1": 0.8, "b2": 0.9, "eps": 0.1, "weight_decay": 0.5},
+    "lion": {"learning_rate": 0.02, "b1": 0.5, "b2": 0.9, "weight_decay": 0.3},
     "delta_bar_delta": {"learning_rate": 0.008, "kappa": 0.001, "phi": 0.3, "theta": 0.5},  # y overshoots
     "newton": {"learning_rate": 0.5},
 }
@@ -268,9 +283,14 @@ QUADRATIC_SETTINGS = {
     "adam": {"learning_rate": 0.3, "b1": 0.5, "b2": 0.999, "eps": 1e-8},
     "adam_uncorrected": {"learning_rate": 0.3, "b1": 0.5, "b2": 0.999, "eps": 1e-8},
     "nadam": {"learning_rate": 0.3, "b1": 0.5, "b2": 0.999, "eps": 1e-8},
+    "adamw": {"learning_rate": 0.3, "b1": 0.5, "b2": 0.999, "eps": 1e-8, "weight_decay": 1e-4},
+    "lion": {"learning_rate": 0.2, "b1": 0.5, "b2": 0.9, "weight_decay": 0.0},
     "delta_bar_delta": {"learning_rate": 0.05, "kappa": 0.01, "phi": 0.1, "theta": 0.7},
     "newton": {"learning_rate": 1.0},
 }
+# A sign method moves ε along every coordinate each step, so at a constant rate Lion ends in a limit cycle of
+# size ~ε around the minimum: its rate decays to 1 % over the 63 steps.
+QUADRATIC_SCHEDULES = {"lion": {"name": "exponential", "decay_rate": 0.01, "decay_steps": 63.0}}
 
 # Rosenbrock from the classic start (−1.2, 1): (hyperparameters, steps).
 ROSENBROCK_SETTINGS = {
@@ -290,6 +310,9 @@ ROSENBROCK_SETTINGS = {
     "adam": ({"learning_rate": 0.1, "b1": 0.9, "b2": 0.999, "eps": 1e-8}, 1000),
     "adam_uncorrected": ({"learning_rate": 0.1, "b1": 0.9, "b2": 0.999, "eps": 1e-8}, 1000),
     "nadam": ({"learning_rate": 0.05, "b1": 0.9, "b2": 0.999, "eps": 1e-8}, 1000),
+    "adamw": ({"learning_rate": 0.1, "b1": 0.9, "b2": 0.999, "eps": 1e-8, "weight_decay": 1e-4}, 1000),
+    # Lion's steps are ±ε per coordinate: a small ε follows the valley to within ~ε of (1, 1).
+    "lion": ({"learning_rate": 1e-3, "b1": 0.9, "b2": 0.99, "weight_decay": 0.0}, 5000),
     # Delta-bar-delta needs its rates to grow along the valley: slow start, many steps.
     "delta_bar_delta": ({"learning_rate": 0.001, "kappa": 0.0001, "phi": 0.1, "theta": 0.7}, 5000),
     "newton": ({"learning_rate": 1.0}, 300),  # there in ~6 steps; 300 shares the reference runs' executable
@@ -302,7 +325,8 @@ def test_convergence_tables_cover_the_catalog():
 
 @pytest.mark.parametrize("opt", list(OPTIMIZERS))
 def test_converges_on_quadratic(opt):
-    result = run_one("quadratic", QUAD_PARAMS, QUAD_START, opt, QUADRATIC_SETTINGS[opt], 63)
+    schedule = QUADRATIC_SCHEDULES.get(opt)
+    result = run_one("quadratic", QUAD_PARAMS, QUAD_START, opt, QUADRATIC_SETTINGS[opt], 63, schedule=schedule)
     assert result.status == "ok"
     assert result.loss[-1] < 1e-3, (opt, result.loss[-1])
     assert np.linalg.norm(result.points[-1]) < 0.05
