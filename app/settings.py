@@ -23,12 +23,21 @@ class Settings(BaseSettings):
     MAX_WS_PER_CLIENT: int = 8
     # Persistent XLA compilation cache (per machine, never baked into an image); empty disables it.
     JAX_CACHE_DIR: str = ""
+    # Where the static files' gzip and Brotli encodings are kept between runs (named by content hash; any
+    # process may share it). Unwritable: they are compressed in memory at each start.
+    ASSET_CACHE_DIR: str = "~/.cache/descentlab/assets"
     # Compile the default view in the background at start-up.
     WARM_UP: bool = True
     # ... and then every shape bucket of the network lab (minutes without the persistent cache).
     WARM_BUCKETS: bool = True
     # Worker threads running engine work; XLA releases the GIL, so one per core.
     ENGINE_THREADS: int = 2
+    # Heavy work (POST /train, long trajectories, big sweeps and init experiments) has its own threads,
+    # so it never queues interactive work; per client, in all, and how long one may wait for a thread.
+    HEAVY_THREADS: int = 1
+    HEAVY_PER_CLIENT: int = 1
+    HEAVY_QUEUE: int = 8
+    HEAVY_WAIT: float = 30.0
     # Wall-clock budget of one POST /api/v1/train, in seconds (the answer says when it was cut short).
     TRAIN_TIME_BUDGET: float = 60.0
     # Binary frames a WebSocket session may send ahead of the client's acknowledgements.

@@ -1,31 +1,17 @@
-"""Shared dependencies: where engine work runs (worker threads, off the event loop); CSV answers."""
+"""Shared dependencies: where engine work runs (:mod:`app.services.lanes`: worker threads off the event
+loop, interactive and heavy lanes); CSV answers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import anyio
-from anyio import to_thread
 from fastapi import Query, Response
 from fastapi.exceptions import RequestValidationError
 
 from app.services import export
-from app.settings import settings
+from app.services.lanes import run_engine, run_heavy
 
-_limiter: anyio.CapacityLimiter | None = None
-
-
-def _engine_limiter() -> anyio.CapacityLimiter:
-    global _limiter
-    if _limiter is None:
-        _limiter = anyio.CapacityLimiter(settings.ENGINE_THREADS)
-    return _limiter
-
-
-async def run_engine(fn: Callable[..., Any], *args: Any) -> Any:
-    """Run blocking engine work in a worker thread; XLA releases the GIL while it computes."""
-    return await to_thread.run_sync(fn, *args, limiter=_engine_limiter())
+__all__ = ["run_engine", "run_heavy"]
 
 
 # --- ?format=csv ------------------------------------------------------------------------------

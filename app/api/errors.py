@@ -7,6 +7,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from app.services.lanes import Busy
+
 
 def describe(errors: list[dict]) -> str:
     """``runs.0.adam.hyperparameters.learning_rate: Input should be less than or equal to 10``."""
@@ -25,6 +27,11 @@ def install_error_handlers(app: FastAPI) -> None:
             e.pop("url", None)
             e.pop("input", None)
         return JSONResponse(status_code=422, content={"message": describe(errors), "detail": errors})
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after)}
+        return JSONResponse(status_code=429, content={"message": exc.message, "detail": []}, headers=headers)
 
     @app.exception_handler(ValueError)
     @app.exception_handler(KeyError)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,8 +107,8 @@ def train_values(config: NetworkConfig, model: ModelSpec, optimizer: dict, seed:
     )
 
 
-def train_once(spec: TrainCreate) -> TrainPublic:
-    """Bounded one-shot training (blocking; call it from a worker thread)."""
+def train_once(spec: TrainCreate, stop: threading.Event | None = None) -> TrainPublic:
+    """Bounded one-shot training (blocking; call it from a worker thread); ``stop`` ends it after a chunk."""
     data = dataset(spec.dataset.model_dump())
     optimizer = spec.optimizer.model_dump()
     config = network_config(spec.model, optimizer["name"], spec.batch_size, data.num_classes)
@@ -122,6 +123,7 @@ def train_once(spec: TrainCreate) -> TrainPublic:
         epochs=spec.epochs,
         seed=spec.seed,
         time_budget=settings.TRAIN_TIME_BUDGET,
+        should_stop=stop.is_set if stop is not None else None,
     )
     requested = spec.epochs * (spec.n_train // spec.batch_size)
     records = history.records()

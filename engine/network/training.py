@@ -353,13 +353,15 @@ def train(
     seed: int | None = None,
     max_steps: int = MAX_STEPS,
     time_budget: float | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> History:
     """One-shot training for ``steps`` updates or ``epochs`` epochs, rounded up to whole chunks.
 
     Initial parameters are drawn with ``jax.random.key(seed)`` (default ``values.seed``); minibatch
     orders and dropout masks follow ``values.seed``. Stops after the chunk in which the run diverges.
     Raises ``ValueError`` unless ``1 <= steps <= max_steps`` (before rounding up). With ``time_budget``
-    (seconds) it also stops after the first chunk that ends past the budget; ``History.step`` says where.
+    (seconds) it also stops after the first chunk that ends past the budget, and when ``should_stop()``
+    says so (e.g. its client went away); ``History.step`` says where.
     """
     data = make_data(config, X_train, y_train, X_val, y_val)
     nb = batches_per_epoch(config, int(data.n_train))
@@ -374,7 +376,7 @@ def train(
     rows: list[ChunkStats] = []
     deadline = None if time_budget is None else time.monotonic() + time_budget
     for _ in range(-(-total // config.steps_per_chunk)):
-        if deadline is not None and rows and time.monotonic() > deadline:
+        if rows and ((deadline is not None and time.monotonic() > deadline) or (should_stop and should_stop())):
             break
         state, chunk = run(state, values, data)
         rows.append(chunk)
