@@ -45,6 +45,7 @@ import numpy as np
 from engine import modifiers, schedules
 from engine.optimizers import OPTIMIZERS, OptimizerSpec
 from engine.rules import momentum_lookahead
+from engine.step_sizes import step_size
 from engine.surface.surfaces import SURFACES
 
 CHUNK_LENGTHS = (64, 128, 256, 512, 1024)
@@ -70,17 +71,20 @@ class Carry(NamedTuple):
 
 
 class StepOutput(NamedTuple):
-    """Per step ``t``: the point θ_t, f(θ_t) (NaN where θ_t cannot be reported), ‖∇f(θ_t)‖ and the rate
-    ε_t of the update from θ_t.
+    """Per step ``t``: the point θ_t, f(θ_t) (NaN where θ_t cannot be reported), ‖∇f(θ_t)‖, the rate
+    ε_t of the update from θ_t and, for an adaptive rule, that update's per-coordinate step sizes
+    (:mod:`engine.step_sizes`).
 
-    Batched chunks are time-major and coordinate-major: ``theta`` is (length, 2, R), the others
-    (length, R). A lean chunk has no ``grad_norm`` and ``learning_rate`` (``None``).
+    Batched chunks are time-major and coordinate-major: ``theta`` and ``step_size`` are (length, 2, R),
+    the others (length, R). A lean chunk has no ``grad_norm``, ``learning_rate`` and ``step_size``
+    (``None``); nor has a rule without step sizes ``step_size``.
     """
 
     theta: jax.Array
     loss: jax.Array
     grad_norm: jax.Array | None
     learning_rate: jax.Array | None
+    step_size: jax.Array | None = None
 
 
 class Chunk(NamedTuple):
@@ -102,6 +106,7 @@ def _single_run_fns(spec: OptimizerSpec, surface_name: str, modified: bool):
     in the loop); ``ξ`` and the plateau state are then ignored.
     """
     surface_fn = SURFACES[surface_name].fn
+    sizes = step_size(spec.id)
 
     def init(theta0, inputs: RunInputs) -> Carry:
         theta = (theta0[0], theta0[1])
@@ -134,7 +139,9 @@ def _single_run_fns(spec: OptimizerSpec, surface_name: str, modified: bool):
         extra = {"hessian": jnp.array(jax.hessian(f)(point))} if spec.needs_hessian else {}
         delta, opt_state = spec.factory(**hyper).update(g, c.opt_state, c.theta, **extra)
         theta = (x + delta[0], y + delta[1])
-        return Carry(theta, opt_state, plateau), StepOutput(jnp.stack(c.theta), loss + unreportable, grad_norm, lr)
+        size = None if sizes is None else jnp.stack(sizes(c.opt_state, opt_state, hyper))
+        output = StepOutput(jnp.stack(c.theta), loss + unreportable, grad_norm, lr, size)
+        return Carry(theta, opt_state, plateau), output
 
     return init, step
 
@@ -238,11 +245,11 @@ def _compiled(
     spec = OPTIMIZERS[optimizer]
     init, plain_step = _single_run_fns(spec, surface, modified=False)
     _, modified_step = _single_run_fns(spec, surface, modified=True)
-    out_axes = StepOutput(1, 0, None if lean else 0, None if lean else 0)
+    out_axes = StepOutput(1, 0, None if lean else 0, None if lean else 0, None if lean else 1)
     input_axes = _input_axes(spec, per_run)
 
     def record(out: StepOutput) -> StepOutput:
-        return StepOutput(out.theta, out.loss, None, None) if lean else out
+        return StepOutput(out.theta, out.loss, None, None, None) if lean else out
 
     def plain_steps(carry, inputs, sp, t0, into):
         def step(c, run_inputs, t):
@@ -309,10 +316,12 @@ def _scan_into(into: StepOutput | None, body, carry, length: int):
     return jax.lax.fori_loop(0, length, step, (carry, into))
 
 
-def record_shapes(length: int, runs: int, lean: bool) -> StepOutput:
-    """Shapes of the buffers a chunk records into (``into`` of :func:`compiled`'s functions)."""
+def record_shapes(length: int, runs: int, lean: bool, optimizer: str | None = None) -> StepOutput:
+    """Shapes of the buffers a chunk of ``optimizer`` records into (``into`` of :func:`compiled`'s
+    functions); without ``optimizer``, those of a rule without step sizes."""
     per_step = None if lean else (length, runs)
-    return StepOutput((length, 2, runs), (length, runs), per_step, per_step)
+    sizes = None if lean or optimizer is None or step_size(optimizer) is None else (length, 2, runs)
+    return StepOutput((length, 2, runs), (length, runs), per_step, per_step, sizes)
 
 
 def chunk_length(steps: int) -> int:

@@ -65,6 +65,7 @@ class RunResult:
     learning_rate: np.ndarray  # (n - 1,)  ε_t used for update t
     diverged_at: int | None = None
     reason: str = ""
+    step_size: np.ndarray | None = None  # (n - 1, 2)  per-coordinate step sizes of update t (adaptive rules)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -130,7 +131,7 @@ def _run_chunks(optimizer, surface, sp, starts, inputs, plain, evaluations, lean
     """
     length = chunk_length(evaluations)
     key = (optimizer, surface, length, lean, per_run)
-    shapes = record_shapes(length, len(starts), lean)
+    shapes = record_shapes(length, len(starts), lean, optimizer)
     recycled = RECORDS.worth(shapes)
 
     def into() -> StepOutput | None:
@@ -307,6 +308,7 @@ def simulate(
                 learning_rate=out.learning_rate[: max(n - 1, 0), row],
                 diverged_at=None if k < 0 else k,
                 reason=DIVERGENCE_REASONS[int(reason[row])] if k >= 0 else "",
+                step_size=None if out.step_size is None else out.step_size[: max(n - 1, 0), :, row],
             )
         )
     return results
