@@ -39,7 +39,9 @@ class OptimizerSpec:
 
     ``factory(**hyperparameters)`` builds the transformation for one step; ``lookahead`` names the
     hyperparameter of the Nesterov interim point θ + αv (the gradient is taken there);
-    ``needs_hessian`` passes the exact Hessian as an extra argument.
+    ``needs_hessian`` passes the exact Hessian as an extra argument; ``velocity`` names the decay α of a
+    velocity ``v ← αv − …``, whose steps grow up to 1/(1−α) times under a constant gradient
+    (:func:`engine.surface.rates.terminal_velocity_factor`).
     """
 
     id: str
@@ -52,6 +54,7 @@ class OptimizerSpec:
     needs_hessian: bool = False
     supports_schedule: bool = True
     full_batch_only: bool = False
+    velocity: str | None = None
 
     @property
     def defaults(self) -> dict[str, float]:
@@ -104,6 +107,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             hyperparameters=(_lr(0.01), _momentum()),
             factory=rules.textbook_momentum,
             reference="Polyak 1964; Goodfellow et al. 2016, Alg. 8.2",
+            velocity="momentum",
         ),
         OptimizerSpec(
             id="nesterov",
@@ -117,6 +121,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             factory=rules.textbook_nesterov,
             reference="Sutskever et al. 2013; Goodfellow et al. 2016, Alg. 8.3",
             lookahead="momentum",
+            velocity="momentum",
         ),
         OptimizerSpec(
             id="adagrad",
@@ -153,6 +158,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             factory=rules.textbook_rmsprop_nesterov,
             reference="Goodfellow et al. 2016, Alg. 8.6",
             lookahead="momentum",
+            velocity="momentum",
         ),
         OptimizerSpec(
             id="adadelta",

@@ -35,6 +35,16 @@ def _surface(s) -> dict:
     }
 
 
+TERMINAL_VELOCITY = r"\frac{1}{1-\alpha}"
+
+
+def _terminal_velocity(o) -> dict | None:
+    """Which slider's α sets the most momentum multiplies a step by, 1/(1−α) (seed 004 §4.2.2)."""
+    if o.velocity is None:
+        return None
+    return {"hyperparameter": o.velocity, "latex": TERMINAL_VELOCITY, "mathml": mathml(TERMINAL_VELOCITY)}
+
+
 def _optimizer(o) -> dict:
     return {
         "id": o.id,
@@ -44,6 +54,7 @@ def _optimizer(o) -> dict:
         "hyperparameters": [asdict(h) for h in o.hyperparameters],
         "supports_schedule": o.supports_schedule,
         "full_batch_only": o.full_batch_only,
+        "terminal_velocity": _terminal_velocity(o),
     }
 
 

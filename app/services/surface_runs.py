@@ -9,13 +9,16 @@ import jax.numpy as jnp
 import numpy as np
 
 from app.api.schemas.surface import (
+    AnalyticRatesPublic,
     GridPublic,
+    OptimumPublic,
     RunPublic,
     SurfacePointCreate,
     SurfacePointPublic,
     TrajectoriesCreate,
     TrajectoriesPublic,
 )
+from engine.surface import rates
 from engine.surface.curvature import point_curvature
 from engine.surface.runner import RunConfig, RunResult, simulate
 from engine.surface.surfaces import SURFACES
@@ -49,6 +52,28 @@ def simulate_spec(spec: TrajectoriesCreate) -> list[RunResult]:
     )
 
 
+def analytic(spec: TrajectoriesCreate, result: RunResult) -> AnalyticRatesPublic | None:
+    """Predicted, optimal and measured linear rates of an SGD / momentum / Nesterov run on the quadratic."""
+    if spec.surface.name != "quadratic" or result.config.optimizer not in rates.RATE_OPTIMIZERS:
+        return None
+    eigenvalues = rates.quadratic_eigenvalues(spec.surface.params.kappa)
+    a = rates.analyze(result.config.optimizer, result.config.hyperparameters, eigenvalues, result.points)
+    schedule = result.config.schedule
+    noisy = spec.noise is not None and spec.noise.sigma > 0
+    constant_rate = schedule is None or schedule["name"] == "constant"
+    return AnalyticRatesPublic(
+        eigenvalues=list(a.eigenvalues),
+        condition_number=a.condition_number,
+        predicted_rate=a.predicted_rate,
+        converges=a.converges,
+        optimal=OptimumPublic(learning_rate=a.optimum.learning_rate, momentum=a.optimum.momentum, rate=a.optimum.rate),
+        measured_rate=None if a.measured is None else a.measured.rate,
+        measured_steps=None if a.measured is None else (a.measured.first_step, a.measured.last_step),
+        terminal_velocity_factor=a.terminal_velocity_factor,
+        applies=constant_rate and not noisy and result.config.clip is None,
+    )
+
+
 def to_public(spec: TrajectoriesCreate, results: list[RunResult]) -> TrajectoriesPublic:
     return TrajectoriesPublic(
         surface=spec.surface.name,
@@ -66,6 +91,7 @@ def to_public(spec: TrajectoriesCreate, results: list[RunResult]) -> Trajectorie
                 status=r.status,
                 diverged_at=r.diverged_at,
                 reason=r.reason,
+                analytic=analytic(spec, r),
             )
             for r in results
         ],

@@ -30,7 +30,7 @@ from app.api.schemas.messages import (
 )
 from app.api.schemas.surface import TrajectoriesCreate
 from app.services.frames import encode_frame
-from app.services.surface_runs import simulate_spec, start_point
+from app.services.surface_runs import analytic, simulate_spec, start_point
 from engine.surface.runner import RunResult
 
 TICK_SECONDS = 1 / 60
@@ -244,6 +244,7 @@ class SurfaceSession:
                     "diverged_at": r.diverged_at,
                     "reason": r.reason,
                     "final_loss": float(r.loss[-1]),
+                    "analytic": _dumped(analytic(m, r)),
                 }
                 for r in self.results
             ],
@@ -263,3 +264,7 @@ class SurfaceSession:
             idx = np.minimum(np.arange(first, self.cursor + 1), len(r.points) - 1)
             rows.append(np.column_stack([r.points[idx], r.loss[idx]]).ravel())
         return np.concatenate(rows).astype(np.float32)
+
+
+def _dumped(model) -> dict | None:
+    return None if model is None else model.model_dump(mode="json")

@@ -56,3 +56,13 @@ def test_api_docs_work_offline(client):
     assert client.get("/vendor/swagger/swagger-ui-bundle.js").status_code == 200
     assert client.get("/vendor/swagger/swagger-ui.css").status_code == 200
     assert client.get("/openapi.json").json()["info"]["title"] == "DescentLab"
+
+
+def test_momentum_methods_name_the_slider_of_their_terminal_velocity_factor(client):
+    optimizers = {o["id"]: o for o in client.get("/api/v1/catalog").json()["optimizers"]}
+    with_velocity = {name for name, o in optimizers.items() if o["terminal_velocity"] is not None}
+    assert with_velocity == {"momentum", "nesterov", "rmsprop_nesterov"}
+    for name in with_velocity:
+        factor = optimizers[name]["terminal_velocity"]
+        assert factor["hyperparameter"] == "momentum" and factor["latex"] == r"\frac{1}{1-\alpha}"
+        assert factor["mathml"].startswith("<math")

@@ -127,6 +127,34 @@ class TrajectoriesCreate(StrictModel):
     noise: NoiseSpec | None = None
 
 
+class OptimumPublic(BaseModel):
+    learning_rate: float = Field(description="ε*")
+    momentum: float | None = Field(description="α* (null for SGD)")
+    rate: float = Field(description="ρ* at ε* (and α*)")
+
+
+class AnalyticRatesPublic(BaseModel):
+    """Theory beside measurement for an SGD, momentum or Nesterov run on the quadratic (engine.surface.rates)."""
+
+    eigenvalues: list[float] = Field(description="the Hessian's eigenvalues, ascending")
+    condition_number: float = Field(description="κ = λmax / λmin")
+    predicted_rate: float = Field(
+        description="ρ: the error shrinks like ρᵗ at the run's ε (and α); the spectral radius of the iteration matrix"
+    )
+    converges: bool = Field(description="ρ < 1 (ρ > 1: the theory says the run diverges)")
+    optimal: OptimumPublic
+    measured_rate: float | None = Field(
+        description="fitted to the decay of ‖θₜ − θ*‖ over the tail of the run; null when too few usable points"
+    )
+    measured_steps: tuple[int, int] | None = Field(description="the steps the fit used (first, last)")
+    terminal_velocity_factor: float | None = Field(
+        description="1/(1−α): the most a constant gradient's step is multiplied by momentum; null for SGD"
+    )
+    applies: bool = Field(
+        description="the run is the linear iteration the theory describes: constant ε, no noise, no clipping"
+    )
+
+
 class RunPublic(BaseModel):
     optimizer: str
     hyperparameters: dict[str, float]
@@ -138,6 +166,9 @@ class RunPublic(BaseModel):
     status: Literal["ok", "diverged"]
     diverged_at: int | None
     reason: str
+    analytic: AnalyticRatesPublic | None = Field(
+        default=None, description="SGD, momentum and Nesterov on the quadratic surface; null elsewhere"
+    )
 
 
 class TrajectoriesPublic(BaseModel):
