@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from pathlib import Path
 
+import anyio
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
+from app.api import assets
 from app.api.errors import install_error_handlers
 from app.api.routes import catalog, docs, follow_ws, health, lessons, network, network_ws, pages, surface_ws, surfaces
 from app.api.security import install_security
@@ -15,12 +15,11 @@ from app.services.warmup import start_warm_up, stop_warm_up
 from app.settings import settings
 from engine.cache import enable_compilation_cache
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     warm_up = start_warm_up() if settings.WARM_UP else None
+    await anyio.to_thread.run_sync(assets.prepare)  # hashes, and compresses what the cache lacks
     yield
     if warm_up is not None:
         # A thread killed inside an XLA compile aborts the process at exit: let it finish its program.
@@ -43,8 +42,9 @@ def create_app() -> FastAPI:
 
     for module in (health, catalog, surfaces, surface_ws, network, network_ws, follow_ws, lessons, pages, docs):
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.mount("/static", assets.AssetFiles(assets.static_store()), name="static")
     app.mount("/vendor/swagger", docs.assets, name="swagger")
+    app.mount("/vendor", assets.AssetFiles(assets.vendor_store()), name="vendor")
     return app
 
 

@@ -1,22 +1,30 @@
-"""HTML pages and the plotly.js bundle served from the installed ``plotly`` wheel (no CDN)."""
+"""HTML pages. Their asset URLs carry a content hash (``app/api/assets.py``); the pages themselves are
+``Cache-Control: no-cache``, so a browser always asks for the page and finds the current assets' URLs."""
 
 from __future__ import annotations
 
-import functools
-from importlib import resources
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[3] / "templates")
+from app.api.assets import module_preloads, plotly_bundle, plotly_url, static_url
+
+
+class PageTemplates(Jinja2Templates):
+    """Jinja2 templates whose pages are revalidated on every visit (they name the current assets)."""
+
+    def TemplateResponse(self, *args, **kwargs):  # noqa: N802 (Starlette's name)
+        response = super().TemplateResponse(*args, **kwargs)
+        response.headers.setdefault("Cache-Control", "no-cache")
+        return response
+
+
+TEMPLATES = PageTemplates(directory=Path(__file__).resolve().parents[3] / "templates")
+TEMPLATES.env.globals.update(static_url=static_url, plotly_url=plotly_url, module_preloads=module_preloads)
 router = APIRouter(include_in_schema=False)
-
-
-@functools.cache
-def plotly_bundle() -> Path:
-    return Path(str(resources.files("plotly") / "package_data" / "plotly.min.js"))
+__all__ = ["TEMPLATES", "plotly_bundle", "router"]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -35,9 +43,3 @@ def network_lab(request: Request) -> HTMLResponse:
 def init_experiment(request: Request) -> HTMLResponse:
     """The initialization experiment: activations of a deep stack, layer by layer (seed 001)."""
     return TEMPLATES.TemplateResponse(request, "init.html", {"page": "init"})
-
-
-@router.get("/vendor/plotly.min.js")
-def plotly_js() -> FileResponse:
-    """plotly.js exactly as the installed plotly wheel ships it."""
-    return FileResponse(plotly_bundle(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
