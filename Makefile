@@ -1,4 +1,5 @@
-# DescentLab — `make run` serves the app, `make test` runs the whole suite (see README).
+# DescentLab — `make run` serves the app, `make test` runs the whole suite, `make image` builds and smoke-tests
+# the container image (see README, docs/deploy.md).
 VENV      := .venv
 PY        := $(VENV)/bin/python
 HOST      ?= 127.0.0.1
@@ -6,7 +7,7 @@ PORT      ?= 8000
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JAX_CACHE ?= $(HOME)/.cache/descentlab/jax
 
-.PHONY: run test lint bench browser-deps clean
+.PHONY: run test lint bench browser-deps image image-deps clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -37,8 +38,20 @@ lint: $(VENV)/.installed-dev
 test: $(VENV)/.installed-dev browser-deps lint
 	$(PY) -m pytest
 
+# Debian's podman (builds with chroot isolation) and mmdebstrap (the Debian base: no registry needed).
+image-deps:
+	@if ! command -v podman >/dev/null || ! command -v mmdebstrap >/dev/null; then \
+		echo "installing podman and mmdebstrap"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq podman mmdebstrap >/dev/null; \
+	fi
+
+# Not part of `make test`: from nothing it takes minutes (docs/deploy.md gives the times); tests/test_dockerfile.py
+# checks the Dockerfile's instructions and runs its HEALTHCHECK command in the suite.
+image: $(VENV)/.installed image-deps
+	$(SUDO) env PY=$(PY) docker/build.sh
+
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench.run_all
 
 clean:
-	rm -rf $(VENV) test-artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) test-artifacts .pytest_cache .ruff_cache build docker/wheels/*.whl
