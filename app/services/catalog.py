@@ -13,7 +13,8 @@ from engine.network.datasets import DATASETS
 from engine.network.inits import INITS
 from engine.optimizers import OPTIMIZERS
 from engine.schedules import SCHEDULES
-from engine.surface.surfaces import SURFACES
+from engine.surface import expression
+from engine.surface.surfaces import DEFAULT_DOMAIN, DEFAULT_EXPRESSION, MAX_DOMAIN, SURFACES
 
 
 def mathml(latex: str) -> str:
@@ -43,6 +44,24 @@ def _terminal_velocity(o) -> dict | None:
     if o.velocity is None:
         return None
     return {"hyperparameter": o.velocity, "latex": TERMINAL_VELOCITY, "mathml": mathml(TERMINAL_VELOCITY)}
+
+
+def _custom_surface() -> dict:
+    """What the page needs to offer a typed formula: the grammar's words and limits, and a first formula."""
+    return {
+        "name": "custom",
+        "default_expression": DEFAULT_EXPRESSION,
+        "default_domain": DEFAULT_DOMAIN,
+        "max_domain": MAX_DOMAIN,
+        "max_length": expression.MAX_LENGTH,
+        "max_depth": expression.MAX_DEPTH,
+        "max_operations": expression.MAX_OPS,
+        "variables": list(expression.VARIABLES),
+        "constants": list(expression.CONSTANTS),
+        "functions": list(expression.FUNCTIONS),
+        "binary_functions": list(expression.BINARY_FUNCTIONS),
+        "operators": ["+", "-", "*", "/", "^"],
+    }
 
 
 def _optimizer(o) -> dict:
@@ -99,6 +118,7 @@ def _dataset(d) -> dict:
 def catalog() -> dict:
     return {
         "surfaces": [_surface(s) for s in SURFACES.values()],
+        "custom_surface": _custom_surface(),
         "optimizers": [_optimizer(o) for o in OPTIMIZERS.values()],
         "schedules": [_schedule(s) for s in SCHEDULES.values()],
         "clip_modes": list(CLIP_MODES[1:]),

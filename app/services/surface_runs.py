@@ -17,15 +17,16 @@ from app.api.schemas.surface import (
     SurfacePointPublic,
     TrajectoriesCreate,
     TrajectoriesPublic,
+    surface_start,
 )
 from engine.surface import rates
 from engine.surface.curvature import point_curvature
 from engine.surface.runner import RunConfig, RunResult, simulate
-from engine.surface.surfaces import SURFACES
+from engine.surface.surfaces import CUSTOM, get_surface
 
 
 def start_point(spec: TrajectoriesCreate) -> tuple[float, float]:
-    return tuple(spec.start) if spec.start is not None else SURFACES[spec.surface.name].default_start
+    return surface_start(spec.surface, spec.start)
 
 
 def run_configs(spec: TrajectoriesCreate) -> list[RunConfig]:
@@ -100,20 +101,33 @@ def to_public(spec: TrajectoriesCreate, results: list[RunResult]) -> Trajectorie
 
 @functools.cache
 def _grid_fn(surface: str):
-    fn = SURFACES[surface].fn
+    fn = get_surface(surface).fn
     return jax.jit(jax.vmap(jax.vmap(fn, in_axes=(0, None)), in_axes=(0, None)))
 
 
-def grid(surface: str, params: dict[str, float], resolution: int) -> GridPublic:
-    """Sample the surface on ``resolution × resolution`` points of its domain (z[i][j] at y[i], x[j])."""
-    s = SURFACES[surface]
+def grid(surface: str, params: dict, resolution: int) -> GridPublic:
+    """Sample the surface on ``resolution × resolution`` points of its domain (z[i][j] at y[i], x[j]).
+
+    A custom expression's undefined points (NaN) are null; ±∞ is clipped to float32's range. Its
+    contours are log-spaced when it is non-negative wherever it is defined."""
+    s = get_surface(surface, params)
     (x0, x1), (y0, y1) = s.domain
     x = np.linspace(x0, x1, resolution, dtype=np.float32)
     y = np.linspace(y0, y1, resolution, dtype=np.float32)
     xy = np.stack(np.meshgrid(x, y), axis=-1)
     z = np.asarray(_grid_fn(surface)(jnp.asarray(xy), s.param_vector(params)))
+    undefined = np.isnan(z)
     z = np.nan_to_num(z, nan=0.0, posinf=np.finfo(np.float32).max, neginf=np.finfo(np.float32).min)
-    return GridPublic(surface=surface, x=x.tolist(), y=y.tolist(), z=z.tolist(), log_levels=s.log_levels)
+    log_levels = s.log_levels
+    if surface == CUSTOM:
+        log_levels = bool(np.all(z[~undefined] >= 0)) and not undefined.all()
+    rows = z.tolist()
+    if undefined.any():
+        rows = [
+            [None if bad else v for v, bad in zip(row, mask, strict=True)]
+            for row, mask in zip(rows, undefined, strict=True)
+        ]
+    return GridPublic(surface=surface, x=x.tolist(), y=y.tolist(), z=rows, log_levels=log_levels)
 
 
 def surface_point(spec: SurfacePointCreate) -> SurfacePointPublic:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.api.schemas.surface import surface_start
 from app.api.schemas.sweep import START_AXES, SweepAxisPublic, SweepCreate, SweepPublic
 from engine.surface.runner import RunConfig
-from engine.surface.surfaces import SURFACES
 from engine.surface.sweep_summary import NEVER, SweepSummary, summarize_sweep
 
 
@@ -16,7 +16,7 @@ def _padded_size(n: int) -> int:
 
 
 def start_point(spec: SweepCreate) -> tuple[float, float]:
-    return tuple(spec.start) if spec.start is not None else SURFACES[spec.surface.name].default_start
+    return surface_start(spec.surface, spec.start)
 
 
 def grid_values(spec: SweepCreate) -> list[np.ndarray]:

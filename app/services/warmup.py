@@ -2,7 +2,8 @@
 
 First the default views: the surface lab's (Rosenbrock; SGD, momentum, Adam; 500 steps) and the
 network lab's (seed 002's circles with a 5 × 5 tanh network, momentum, batch 32, chunks of 10
-steps). Then every optimizer on every surface, and every shape bucket of the network lab
+steps). Then every optimizer on every surface — the custom expression surface last, whose compiled loops
+serve every formula, and its start check — and every shape bucket of the network lab
 (:func:`engine.network.training.bucket_warm_ups`)
 for the optimizers in :data:`BUCKET_OPTIMIZERS`, smallest widths first: after that a network of any
 architecture starts without compiling. :func:`status` says what is still being compiled
@@ -16,13 +17,16 @@ import threading
 import time
 from functools import partial
 
+import numpy as np
+
 from app.api.schemas.network import NetworkSessionSpec
 from app.services.network_session import NetworkSession
 from app.settings import settings
 from engine.network.training import bucket_warm_ups
 from engine.optimizers import OPTIMIZERS
+from engine.surface import stack_machine
 from engine.surface.runner import RunConfig, simulate
-from engine.surface.surfaces import SURFACES
+from engine.surface.surfaces import CUSTOM, SURFACES, get_surface
 
 DEFAULT_SURFACE_VIEW = ("rosenbrock", ("sgd", "momentum", "adam"), 500)
 DEFAULT_NETWORK_VIEW = {
@@ -72,10 +76,14 @@ def surface_pairs() -> list[tuple[str, object]]:
     as fast as a slider move (no compile)."""
     steps = DEFAULT_SURFACE_VIEW[2]
     tasks = []
-    for surface, spec in SURFACES.items():
+    for surface, spec in [*SURFACES.items(), (CUSTOM, get_surface(CUSTOM))]:
         for optimizer, opt in OPTIMIZERS.items():
             run = [RunConfig(optimizer, opt.defaults)]
             tasks.append((f"{optimizer} on {surface}", partial(simulate, surface, {}, spec.default_start, run, steps)))
+    custom = get_surface(CUSTOM)
+    start = np.asarray(custom.default_start, np.float32)
+    check = partial(stack_machine.value_and_gradient_at, start, custom.param_vector())
+    tasks.append(("custom expression start check", check))
     return tasks
 
 

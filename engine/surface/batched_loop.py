@@ -46,7 +46,7 @@ from engine import modifiers, schedules
 from engine.optimizers import OPTIMIZERS, OptimizerSpec
 from engine.rules import momentum_lookahead
 from engine.step_sizes import step_size
-from engine.surface.surfaces import SURFACES
+from engine.surface.surfaces import get_surface
 
 CHUNK_LENGTHS = (64, 128, 256, 512, 1024)
 BOUND = 1e6
@@ -105,7 +105,7 @@ def _single_run_fns(spec: OptimizerSpec, surface_name: str, modified: bool):
     ``modified=False`` builds the step without noise, clipping and the plateau schedule (fewer kernels
     in the loop); ``ξ`` and the plateau state are then ignored.
     """
-    surface_fn = SURFACES[surface_name].fn
+    surface_fn = get_surface(surface_name).fn
     sizes = step_size(spec.id)
 
     def init(theta0, inputs: RunInputs) -> Carry:

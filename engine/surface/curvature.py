@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from engine.surface.surfaces import SURFACES
+from engine.surface.surfaces import get_surface
 
 # An eigenvalue this small relative to the largest one (or to 1) counts as zero: float32 derivatives.
 DEGENERATE_RTOL = 1e-5
@@ -49,7 +49,7 @@ class PointCurvature:
 @functools.cache
 def _derivatives(surface: str):
     """One compiled function per surface: f, ∇f, H at θ and f at θ − εg (ε and parameters traced)."""
-    fn = SURFACES[surface].fn
+    fn = get_surface(surface).fn
 
     def at(xy, params, learning_rate):
         loss, grad = jax.value_and_grad(fn)(xy, params)
@@ -79,7 +79,7 @@ def point_curvature(
 
     Raises ``ValueError`` when the loss or its derivatives are not finite there.
     """
-    s = SURFACES[surface]
+    s = get_surface(surface, params)
     xy = jnp.asarray(point, jnp.float32)
     lr = jnp.asarray(learning_rate, jnp.float32)
     loss, grad, hessian, stepped = jax.device_get(_derivatives(surface)(xy, s.param_vector(params), lr))

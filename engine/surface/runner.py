@@ -35,7 +35,7 @@ from engine.surface.batched_loop import (
     record_shapes,
 )
 from engine.surface.record_pool import RECORDS
-from engine.surface.surfaces import SURFACES
+from engine.surface.surfaces import get_surface
 
 DIVERGENCE_REASONS = (
     "",
@@ -269,7 +269,7 @@ def simulate(
     optimizer kind whose runs, surface, start, steps and noise are those of a recent call is not computed
     again (:class:`RecentGroups`): moving one run's slider computes one group.
     """
-    sp = SURFACES[surface].param_vector(surface_params)
+    sp = get_surface(surface, surface_params).param_vector(surface_params)
     start = np.asarray(start, np.float32)
     keys = [_config_key(run) for run in runs]
     noise_key = json.dumps(noise, sort_keys=True)
@@ -375,7 +375,7 @@ def sweep_chunks(
     if unknown:
         raise ValueError(f"{config.optimizer} has no hyperparameter {unknown[0]!r}; it has {sorted(shared.hyper)}")
     inputs = shared._replace(hyper={**shared.hyper, **values})
-    sp = SURFACES[surface].param_vector(surface_params)
+    sp = get_surface(surface, surface_params).param_vector(surface_params)
     starts = np.asarray(starts, np.float32)
     return _run_chunks(
         config.optimizer, surface, sp, starts, inputs, plain, steps + 1, lean=True, per_run=tuple(values)

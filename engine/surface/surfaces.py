@@ -6,16 +6,26 @@ array, or an ``(x, y)`` pair of scalars as the runner passes it (every surface r
 length-:data:`MAX_SURFACE_PARAMS` float32 vector of surface parameters (unused entries are ignored).
 Surface parameters are traced values, so changing the condition number of the quadratic never
 recompiles a runner.
+
+Besides the built-in :data:`SURFACES` (the catalog) there is ``custom``: a formula typed by the user
+(:mod:`engine.surface.expression`) over a domain of their choosing. Its parameter vector is the parsed
+program (:func:`engine.surface.stack_machine.program_vector`) and its function the stack machine that
+runs it, so every expression shares the compiled functions of the name ``custom``.
+:func:`get_surface` finds either kind by name.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from engine.surface import stack_machine
+from engine.surface.expression import Program, parse_expression
 
 MAX_SURFACE_PARAMS = 2
 
@@ -234,3 +244,64 @@ SURFACES: dict[str, Surface] = {
         ),
     )
 }
+
+CUSTOM = "custom"
+DEFAULT_EXPRESSION = "(1 - x)^2 + 100*(y - x^2)^2"
+DEFAULT_DOMAIN = ((-2.0, 2.0), (-2.0, 2.0))
+MAX_DOMAIN = 1e4  # |bound| of a custom domain (a start is within ±1e4 too)
+
+
+@dataclass(frozen=True)
+class CustomSurface(Surface):
+    """A typed formula over a chosen domain; its parameter vector is its program."""
+
+    program: Program | None = None
+
+    def param_vector(self, values: dict | None = None) -> np.ndarray:
+        return stack_machine.program_vector(self.program)
+
+
+def custom_start(domain) -> tuple[float, float]:
+    """A custom surface's default start: a fifth of the way in from the domain's upper-left corner (not its
+    centre, where a symmetric bowl has its minimum)."""
+    (x0, x1), (y0, y1) = domain
+    return (x0 + 0.2 * (x1 - x0), y1 - 0.2 * (y1 - y0))
+
+
+@functools.lru_cache(maxsize=256)
+def custom_surface(expression: str, domain=DEFAULT_DOMAIN) -> CustomSurface:
+    """The surface of ``expression`` over ``domain`` ((x_low, x_high), (y_low, y_high)); raises
+    :class:`~engine.surface.expression.ExpressionError` for an expression outside the grammar and
+    ``ValueError`` for a domain that is empty, reversed or beyond ±:data:`MAX_DOMAIN`."""
+    domain = tuple((float(low), float(high)) for low, high in domain)
+    if len(domain) != 2 or any(
+        not (np.isfinite(low) and np.isfinite(high) and -MAX_DOMAIN <= low < high <= MAX_DOMAIN) for low, high in domain
+    ):
+        raise ValueError(f"a domain is [[x_low, x_high], [y_low, y_high]] with low < high within ±{MAX_DOMAIN:g}")
+    program = parse_expression(expression)
+    return CustomSurface(
+        name=CUSTOM,
+        title=f"f(x, y) = {expression}",
+        latex=f"f(x,y)={expression}",
+        fn=stack_machine.custom_surface,
+        domain=domain,
+        minima=(),
+        default_start=custom_start(domain),
+        description="A formula typed by the user.",
+        log_levels=False,
+        program=program,
+    )
+
+
+def get_surface(name: str, params: dict | None = None) -> Surface:
+    """The built-in surface ``name``, or for ``custom`` the surface of ``params["expression"]`` over
+    ``params["domain"]`` (the default Rosenbrock formula over :data:`DEFAULT_DOMAIN` when absent: its
+    function and compiled programs are those of every custom expression)."""
+    if name == CUSTOM:
+        params = params or {}
+        return custom_surface(params.get("expression", DEFAULT_EXPRESSION), _domain_key(params.get("domain")))
+    return SURFACES[name]
+
+
+def _domain_key(domain) -> tuple:
+    return DEFAULT_DOMAIN if domain is None else tuple(tuple(float(v) for v in axis) for axis in domain)

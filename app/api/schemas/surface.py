@@ -8,13 +8,24 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, create_model, model_validator
+import numpy as np
+from pydantic import BaseModel, Field, create_model, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.api.schemas.common import Coordinate, Integer, Number, StrictModel, camel, tagged_union
 from engine.modifiers import CLIP_MODES
 from engine.optimizers import OPTIMIZERS, OptimizerSpec
 from engine.schedules import MAX_PIECES, SCHEDULES
-from engine.surface.surfaces import SURFACES
+from engine.surface import stack_machine
+from engine.surface.expression import FUNCTIONS, MAX_LENGTH, ExpressionError, parse_expression
+from engine.surface.surfaces import (
+    CUSTOM,
+    DEFAULT_DOMAIN,
+    DEFAULT_EXPRESSION,
+    MAX_DOMAIN,
+    SURFACES,
+    get_surface,
+)
 
 MAX_STEPS = 10_000
 MAX_RUNS = 16
@@ -38,7 +49,78 @@ def _surface_model(name: str) -> type[BaseModel]:
     )
 
 
-SurfaceSpec = tagged_union([_surface_model(name) for name in SURFACES], "name")
+Bound = Number(-MAX_DOMAIN, MAX_DOMAIN)
+
+
+class CustomParams(BaseModel):
+    """What the engine takes for a custom surface (``get_surface("custom", params)``)."""
+
+    expression: str
+    domain: tuple[tuple[float, float], tuple[float, float]]
+
+
+class CustomSurface(StrictModel):
+    """A formula typed by the user, over a domain: the contour plot's extent and the default start's frame."""
+
+    name: Literal["custom"]
+    expression: str = Field(
+        description=f"f(x, y), at most {MAX_LENGTH} characters: numbers, x, y, + - * / ^ (right-associative; "
+        f"** too), unary minus, parentheses, {', '.join(FUNCTIONS)}, min(a, b), max(a, b), pi, e",
+        examples=[DEFAULT_EXPRESSION],
+    )
+    domain: tuple[tuple[Bound, Bound], tuple[Bound, Bound]] = Field(
+        default=DEFAULT_DOMAIN, description="[[x_low, x_high], [y_low, y_high]], low < high, within ±1e4"
+    )
+
+    @field_validator("expression")
+    @classmethod
+    def _parse(cls, text: str) -> str:
+        """Refuse text outside the grammar with the character it stops at (``ctx``: position, end, reason)."""
+        try:
+            parse_expression(text)
+        except ExpressionError as e:
+            context = {"message": e.message(), "position": e.position, "end": e.end, "reason": e.reason}
+            raise PydanticCustomError("expression", "{message}", context) from None
+        return text
+
+    @field_validator("domain")
+    @classmethod
+    def _check_domain(cls, domain):
+        for axis, (low, high) in zip("xy", domain, strict=True):
+            if not low < high:
+                raise ValueError(f"the {axis} range must have low < high (got [{low:g}, {high:g}])")
+        return domain
+
+    @property
+    def params(self) -> CustomParams:
+        """The expression and domain as the engine's surface parameters (the request names them at the top
+        level): what ``spec.surface.params.model_dump()`` hands to the engine, as for a built-in surface."""
+        return CustomParams(expression=self.expression, domain=self.domain)
+
+
+SurfaceSpec = tagged_union([*(_surface_model(name) for name in SURFACES), CustomSurface], "name")
+
+
+def surface_start(surface: BaseModel, start) -> tuple[float, float]:
+    """``start``, or the surface's default start when it is ``None``."""
+    if start is not None:
+        return tuple(start)
+    return get_surface(surface.name, surface.params.model_dump()).default_start
+
+
+def check_custom_start(surface: BaseModel, start) -> None:
+    """Refuse a custom surface whose expression (or its gradient) is not finite at the start: the run
+    could not even begin (a built-in surface is finite everywhere a start may be)."""
+    if surface.name != CUSTOM:
+        return
+    s = get_surface(CUSTOM, surface.params.model_dump())
+    x, y = surface_start(surface, start)
+    loss, gradient = stack_machine.value_and_gradient_at(np.array([x, y], np.float32), s.param_vector())
+    if not (np.isfinite(loss) and np.all(np.isfinite(gradient))):
+        raise ValueError(
+            f"f(x, y) = {surface.expression} or its gradient is not finite at the start ({x:g}, {y:g}) "
+            f"(f = {float(loss):g}): pick a start where the expression is defined"
+        )
 
 
 # --- schedules and clipping -------------------------------------------------------------------
@@ -126,6 +208,11 @@ class TrajectoriesCreate(StrictModel):
     runs: list[RunSpec] = Field(min_length=1, max_length=MAX_RUNS)
     noise: NoiseSpec | None = None
 
+    @model_validator(mode="after")
+    def _check_start(self) -> TrajectoriesCreate:
+        check_custom_start(self.surface, self.start)
+        return self
+
 
 class OptimumPublic(BaseModel):
     learning_rate: float = Field(description="ε*")
@@ -189,7 +276,9 @@ class GridPublic(BaseModel):
     surface: str
     x: list[float]
     y: list[float]
-    z: list[list[float]]
+    z: list[list[float | None]] = Field(
+        description="z[i][j] at y[i], x[j]; null where a custom expression is undefined"
+    )
     log_levels: bool
 
 
