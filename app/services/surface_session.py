@@ -245,15 +245,16 @@ class SurfaceSession:
                     "reason": r.reason,
                     "final_loss": float(r.loss[-1]),
                     "analytic": _dumped(analytic(m, r)),
+                    "series": [[name, list(values.shape)] for name, values in _series(r)],
                 }
                 for r in self.results
             ],
         }
 
     def _paths_payload(self) -> np.ndarray:
-        return np.concatenate([np.column_stack([r.points, r.loss, r.grad_norm]).ravel() for r in self.results]).astype(
-            np.float32
-        )
+        points = [np.column_stack([r.points, r.loss, r.grad_norm]).ravel() for r in self.results]
+        series = [values.ravel() for r in self.results for _, values in _series(r)]
+        return np.concatenate(points + series).astype(np.float32)
 
     def _tick_header(self, first: int) -> dict:
         return {"type": "tick", "from": first, "cursor": self.cursor, "runs": len(self.results)}
@@ -264,6 +265,17 @@ class SurfaceSession:
             idx = np.minimum(np.arange(first, self.cursor + 1), len(r.points) - 1)
             rows.append(np.column_stack([r.points[idx], r.loss[idx]]).ravel())
         return np.concatenate(rows).astype(np.float32)
+
+
+def _series(r: RunResult) -> list[tuple[str, np.ndarray]]:
+    """A run's per-update series beyond its points: the rate ε_t of a scheduled run, and an adaptive
+    rule's per-coordinate step sizes (n − 1, 2)."""
+    series = []
+    if r.config.schedule and r.config.schedule.get("name") != "constant":
+        series.append(("learning_rate", r.learning_rate))
+    if r.step_size is not None:
+        series.append(("step_size", r.step_size))
+    return series
 
 
 def _dumped(model) -> dict | None:

@@ -22,8 +22,10 @@ function column(payload, offset, count, stride, field) {
 }
 
 /**
- * A `paths` frame → {header, runs: [{x, y, loss, gradNorm, ...header.runs[i]}]}.
- * The payload holds, per run in order, `length` points of the header's `fields` (x, y, loss, grad_norm).
+ * A `paths` frame → {header, runs: [{x, y, loss, gradNorm, series, ...header.runs[i]}]}.
+ * The payload holds, per run in order, `length` points of the header's `fields` (x, y, loss, grad_norm);
+ * then, per run in order, the arrays its `series` names ([[name, shape], …]: `learning_rate` of a
+ * scheduled run, `step_size` (length − 1, 2) of an adaptive rule), as {name: {data, shape}} views.
  */
 export function decodePaths(header, payload) {
   const fields = header.fields ?? ["x", "y", "loss", "grad_norm"];
@@ -43,6 +45,13 @@ export function decodePaths(header, payload) {
     offset += n * stride;
     return run;
   });
+  for (const [i, meta] of header.runs.entries()) {
+    const layout = meta.series ?? [];
+    const size = layout.reduce((sum, [, shape]) => sum + shape.reduce((a, b) => a * b, 1), 0);
+    if (offset + size > payload.length) throw new Error("paths payload shorter than its series say");
+    runs[i].series = decodeLayout(layout, payload.subarray(offset, offset + size));
+    offset += size;
+  }
   return { header, runs };
 }
 
