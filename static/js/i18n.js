@@ -2,6 +2,7 @@
 // data-i18n* attributes are re-translated live when the language changes. The network lab's and the
 // init experiment's strings live in ./strings/ and are merged into the one table here.
 
+import CURVATURE_STRINGS from "./strings/curvature.js";
 import FOLLOW_STRINGS from "./strings/follow.js";
 import INIT_STRINGS from "./strings/init.js";
 import LESSON_STRINGS from "./strings/lessons.js";
@@ -229,7 +230,7 @@ const STRINGS = {
   },
 };
 
-for (const table of [MODEL_STRINGS, INIT_STRINGS, NETWORK_STRINGS, LESSON_STRINGS, FOLLOW_STRINGS, SWEEP_STRINGS]) {
+for (const table of [MODEL_STRINGS, INIT_STRINGS, NETWORK_STRINGS, LESSON_STRINGS, FOLLOW_STRINGS, SWEEP_STRINGS, CURVATURE_STRINGS]) {
   for (const lang of Object.keys(STRINGS)) Object.assign(STRINGS[lang], table[lang]);
 }
 

@@ -22,15 +22,21 @@ export function isWideDomain([xr, yr]) {
 }
 
 export class ContourChart {
-  /** `onPickStart([x, y], {final})`: the user clicked the map or is dragging the start marker. */
-  constructor(div, { onPickStart } = {}) {
+  /** `onPickStart([x, y], {final})`: the user clicked the map or is dragging the start marker.
+   * `onHover([x, y] | null)`: the mouse moved over the plot area (null: it left), at most once a frame.
+   * `onZoom()`: the visible ranges changed (zoom, pan, reset). */
+  constructor(div, { onPickStart, onHover, onZoom } = {}) {
     this.div = div;
     this.onPickStart = onPickStart;
+    this.onHover = onHover;
+    this.onZoom = onZoom;
     this.surfaceTrace = null;
     this.surface = null;
     this.paths = [];
     this.start = null;
     this.cursor = [];
+    this.field = null; // the gradient-field trace, when shown
+    this.overlay = { shapes: [], annotations: [] }; // drawn over the map without recomputing it
     this.labels = { minimum: "minimum", start: "start", step: "step %{pointNumber}", diverged: () => "", finalLoss: String };
     this.rendered = false;
     this.listen();
@@ -85,7 +91,22 @@ export class ContourChart {
   /** Markers at the timeline cursor: [{x, y, color}] (layout shapes: redrawn without recomputing). */
   setCursor(points) {
     this.cursor = points;
-    if (this.rendered) Plotly.relayout(this.div, { shapes: this.cursorShapes() });
+    if (this.rendered) Plotly.relayout(this.div, { shapes: this.shapes() });
+  }
+
+  /** A line trace drawn over the map under the paths (the gradient field), or null; shown at the next render. */
+  setField(trace) {
+    this.field = trace;
+  }
+
+  /** Shapes and annotations over the map (eigenvector arrows and their labels), redrawn at once. */
+  setOverlay({ shapes = [], annotations = [] } = {}) {
+    this.overlay = { shapes, annotations };
+    if (this.rendered) Plotly.relayout(this.div, { shapes: this.shapes(), annotations });
+  }
+
+  shapes() {
+    return [...this.cursorShapes(), ...this.overlay.shapes];
   }
 
   cursorShapes() {
@@ -112,6 +133,7 @@ export class ContourChart {
   traces() {
     const traces = [];
     if (this.surfaceTrace) traces.push(this.surfaceTrace);
+    if (this.field) traces.push(this.field);
     // All white halos first, then the coloured lines: no halo ever hides another run's line.
     this.paths.forEach((run, i) => {
       traces.push({ type: "scatter", mode: "lines", x: run.x, y: run.y, hoverinfo: "skip", showlegend: false, line: { color: "rgba(255,255,255,0.8)", width: 5.5 }, meta: { role: "halo", run: i } });
@@ -200,7 +222,8 @@ export class ContourChart {
       dragmode: "zoom",
       xaxis: { ...AXIS, showgrid: false, range: [...xr], constrain: "domain", title: { text: "x", standoff: 6 } },
       yaxis: { ...AXIS, showgrid: false, range: [...yr], scaleanchor: "x", scaleratio: 1, constrain: "domain", title: { text: "y", standoff: 6 } },
-      shapes: this.cursorShapes(),
+      shapes: this.shapes(),
+      annotations: this.overlay.annotations,
     };
   }
 
@@ -208,6 +231,10 @@ export class ContourChart {
     if (!this.surfaceTrace) return;
     this.fitHeight();
     Plotly.react(this.div, this.traces(), this.layout(), config());
+    if (!this.rendered && this.onZoom) {
+      const ranges = (event) => Object.keys(event).some((k) => /^[xy]axis\.(range|autorange)/.test(k));
+      this.div.on("plotly_relayout", (event) => ranges(event) && this.onZoom());
+    }
     this.rendered = true;
   }
 
@@ -252,6 +279,22 @@ export class ContourChart {
       },
       true,
     );
+    let hover = 0;
+    let moved = null; // the newest mousemove: one hover report a frame, at the latest position
+    this.div.addEventListener("mousemove", (event) => {
+      moved = event;
+      if (!this.onHover || hover) return;
+      hover = requestAnimationFrame(() => {
+        hover = 0;
+        const hit = this.toData(moved);
+        this.onHover(hit?.inside ? hit.point : null);
+      });
+    });
+    this.div.addEventListener("mouseleave", () => {
+      cancelAnimationFrame(hover);
+      hover = 0;
+      this.onHover?.(null);
+    });
     window.addEventListener("mousemove", (event) => {
       if (!down?.dragging) return;
       event.preventDefault();

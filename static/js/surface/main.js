@@ -2,7 +2,7 @@
 
 import { pinStage } from "../dom.js";
 import { Banner } from "../banner.js";
-import { bindLanguageToggle, catalogText, onLanguageChange, t } from "../i18n.js";
+import { bindLanguageToggle, catalogText, onLanguageChange, setText, t } from "../i18n.js";
 import { formatNumber } from "../numbers.js";
 import { completeRun, completeSurfaceParams, HIDEABLE, normalizeState, parseHash, runSpec, serializeState, toSpec } from "../state.js";
 import { nudgeRate } from "../share.js";
@@ -11,12 +11,15 @@ import { applyHidden, HashWriter, startPage } from "../page.js";
 import { renderAbout } from "./about.js";
 import { ContourChart, isWideDomain, LossChart } from "./charts.js";
 import { RunList, SurfacePanel } from "./controls.js";
+import { CurvaturePanel } from "./curvature.js";
+import { gradientField } from "./curvaturemodel.js";
 import { GridLoader } from "./grid.js";
 import { LessonPanel } from "../lessons/panel.js";
 import { renderLegend } from "./legend.js";
 import { Player } from "./player.js";
 import { RaceRecorder, recordWithProgress } from "./recorder.js";
 import { SurfaceSession } from "./session.js";
+import { StepSizePanel } from "./stepsize.js";
 import { SweepPanel } from "./sweep.js";
 import { bindShareLive, followRoom, publishView, showView, syncPlayer } from "./following.js";
 import { followedRoom } from "../follow.js";
@@ -35,7 +38,13 @@ class SurfaceLab {
     this.hashWriter = new HashWriter((state) => serializeState(state));
     this.session = new SurfaceSession();
 
-    this.contour = new ContourChart($("contour"), { onPickStart: (point) => this.moveStart(point) });
+    this.contour = new ContourChart($("contour"), {
+      onPickStart: (point) => this.moveStart(point),
+      onHover: (point) => this.curvature?.setHover(point),
+      onZoom: () => this.curvature?.drawArrows(),
+    });
+    this.views = { field: false };
+    this.grid = null;
     this.loss = new LossChart($("loss"));
     this.grad = new LossChart($("grad"), { field: "gradNorm" });
     this.grids = new GridLoader({
@@ -43,6 +52,8 @@ class SurfaceLab {
         if (surface.name !== this.state.surface) return;
         document.querySelector(".charts").classList.toggle("wide-map", isWideDomain(this.surface.domain));
         this.contour.setSurface(this.surface, grid);
+        this.grid = grid;
+        this.showViews();
         this.sweeps.setGrid(surface, grid);
         this.requestRender();
       },
@@ -65,17 +76,20 @@ class SurfaceLab {
     this.runList = new RunList($("run-list"), $("add-run"), catalog, state, {
       run: (index, run) => {
         this.send({ type: "update", run: index, ...runSpec(run) });
-        this.sweeps.runsChanged();
+        this.runsChanged();
       },
       runs: (runs) => {
         this.send({ type: "update", runs: runs.map(runSpec) });
-        this.sweeps.runsChanged();
+        this.runsChanged();
       },
     });
     this.sweeps = new SweepPanel($("sweep"), this, {
       loadRun: (index, run) => this.loadRun(index, run),
       moveStart: (point) => this.moveStart(point),
     });
+    this.curvature = new CurvaturePanel($("curvature"), this, this.contour);
+    this.stepSizes = new StepSizePanel($("step-size"), this);
+    $("toggle-field").addEventListener("click", () => this.toggleView("field"));
     this.player = new Player($("player"), readOnlyGuard(this, {
       play: () => (this.concealed ? this.player.setPlaying(false) : this.session.resume()),
       pause: () => this.session.pause(),
@@ -222,7 +236,30 @@ class SurfaceLab {
     }
     this.runList.rebuild();
     this.send({ type: "update", runs: this.state.runs.map(runSpec) });
+    this.runsChanged();
+  }
+
+  /** The run list or a run changed: the panels that offer a choice of runs follow. */
+  runsChanged() {
     this.sweeps.runsChanged();
+    this.curvature.runsChanged();
+  }
+
+  // --- map views: the gradient field over the contour -----------------------------------------
+
+  toggleView(name) {
+    this.views[name] = !this.views[name];
+    this.showViews();
+  }
+
+  showViews() {
+    const { field } = this.views;
+    $("toggle-field").setAttribute("aria-pressed", String(field));
+    this.contour.setField(field && this.grid ? fieldTrace(gradientField(this.grid, this.surface.domain)) : null);
+    const caption = $("view-caption");
+    caption.hidden = !field;
+    if (field) setText(caption, "view.fieldCaption");
+    this.requestRender();
   }
 
   /** A sweep's cell loaded into run `index`: its sliders and its path follow. */
@@ -384,6 +421,9 @@ class SurfaceLab {
     this.grad.setRuns(runs, this.paths?.header.steps ?? this.state.steps);
     this.grad.cursor = this.state.cursor;
     this.grad.render();
+    this.stepSizes.cursor = this.state.cursor;
+    this.stepSizes.render();
+    this.curvature.follow();
     $("loss-empty").hidden = runs.length > 0 || this.concealed;
     $("export-webm").disabled = !runs.length;
     $("loss-concealed").hidden = !this.concealed;
@@ -394,6 +434,8 @@ class SurfaceLab {
     this.contour.setCursor(this.cursorPoints());
     this.loss.setCursor(this.state.cursor);
     this.grad.setCursor(this.state.cursor);
+    this.stepSizes.setCursor(this.state.cursor);
+    this.curvature.follow();
   }
 
   relabel() {
@@ -406,6 +448,7 @@ class SurfaceLab {
     });
     this.runList.relabel();
     this.sweeps.relabel();
+    this.curvature.relabel();
     this.player.renderCursor(); // its screen-reader text
     this.loss.setLabels({ step: t("axis.step"), loss: t("axis.loss"), lossLog: t("axis.lossLog") });
     this.grad.setLabels({ step: t("axis.step"), loss: t("axis.grad"), lossLog: t("axis.gradLog") });
@@ -434,7 +477,7 @@ class SurfaceLab {
 
   showView(view) {
     showView(this, view);
-    this.sweeps.runsChanged();
+    this.runsChanged();
   }
 
   /** A follower looks but does not touch: the controls, the player and the map are inert. */
@@ -444,6 +487,11 @@ class SurfaceLab {
     $("player").inert = on || this.concealed;
     if (!on) this.followed = null;
   }
+}
+
+/** The gradient field's arrows ({x, y} polylines) as one line trace under the paths. */
+function fieldTrace({ x, y }) {
+  return { type: "scatter", mode: "lines", x, y, hoverinfo: "skip", showlegend: false, line: { color: "rgba(17, 24, 39, 0.55)", width: 1.4 }, meta: { role: "field" } };
 }
 
 /** Player intents do nothing while the page follows a teacher (a key press must not fork the view). */
