@@ -55,10 +55,12 @@ export const EXPORT_ONLY = { modeBarButtons: [["toImage", SVG_BUTTON]] };
 /**
  * Redraw a Plotly chart at its container's new width whenever that changes (Plotly's `responsive`
  * follows only the window; a page's grid can change a chart's width without the window moving).
- * `before()` runs first, e.g. to set a height that depends on the width.
+ * `before()` runs first, e.g. to set a height that depends on the width. A chart hidden meanwhile (the
+ * contour behind the 3D view) is left alone: Plotly cannot size what is not displayed.
  */
 export function followWidth(div, before = () => {}) {
   onWidthChange(div, () => {
+    if (!div.getClientRects().length) return;
     before();
     if (div._fullLayout) Plotly.Plots.resize(div);
   });

@@ -1,7 +1,7 @@
 """The surface lab's explanation layers in headless Chromium: the curvature panel follows the mouse over
 the map (minimum, maximum and saddle of Himmelblau; the saddle surface), asks at most one request at a
 time, turns its second-order bars red for a large learning rate and shows a refusal; the gradient-field
-toggle; the effective step sizes of an adaptive run."""
+and 3D toggles; the effective step sizes of an adaptive run; a scheduled run's ε(t) preview."""
 
 from __future__ import annotations
 
@@ -203,6 +203,26 @@ def test_the_gradient_field_toggle_draws_arrows_downhill(lab: CurvatureLab, arti
     expect(lab.page.locator("#view-caption")).to_be_hidden()
 
 
+def test_the_3d_toggle_draws_the_surface_and_paths_in_webgl_and_back(lab: CurvatureLab, artifacts) -> None:
+    lab.open("#surface=rosenbrock")
+    paths = lab.roles().count("path")
+    lab.page.click("#toggle-3d")
+    lab.wait_for_role("surface3d", "surface3d")
+    expect(lab.page.locator("#surface3d canvas").first).to_be_attached()
+    expect(lab.page.locator("#contour")).to_be_hidden()
+    expect(lab.page.locator("#toggle-field")).to_be_disabled()
+    assert lab.roles("surface3d").count("path3d") == paths
+    expect(lab.page.locator("#view-caption")).to_contain_text("log₁₀")
+    lab.page.wait_for_timeout(300)
+    lab.page.locator(".contour-card").screenshot(path=str(artifacts / "surface-3d.png"))
+
+    lab.page.click("#toggle-3d")
+    expect(lab.page.locator("#contour")).to_be_visible()
+    expect(lab.page.locator("#surface3d")).to_be_hidden()
+    assert lab.roles().count("path") == paths  # the contour kept everything
+    assert lab.page.locator("#surface3d canvas").count() == 0  # its WebGL context handed back
+
+
 def test_an_adaptive_run_shows_its_step_sizes_per_coordinate(lab: CurvatureLab, artifacts) -> None:
     runs = "sgd(learning_rate:0.01)~adagrad(learning_rate:0.5)~adam(learning_rate:0.05)"
     lab.open(f"#surface=quadratic&params=kappa:30,theta:0&steps=200&runs={runs}")
@@ -223,3 +243,24 @@ def test_an_adaptive_run_shows_its_step_sizes_per_coordinate(lab: CurvatureLab, 
     lab.open("#surface=quadratic&runs=sgd(learning_rate:0.01)~momentum(learning_rate:0.01,momentum:0.9)")
     expect(card.locator(".steps-none")).to_be_visible()
     expect(lab.page.locator("#step-size-chart")).to_be_hidden()
+
+
+def test_a_scheduled_run_previews_its_rates(lab: CurvatureLab, artifacts) -> None:
+    runs = "sgd(learning_rate:0.001)!s.exponential(decay_rate:0.1,decay_steps:100)~adam(learning_rate:0.05)"
+    lab.open(f"#surface=rosenbrock&steps=300&runs={runs}")
+    previews = lab.page.locator(".run-card .rate-preview")
+    expect(previews).to_have_count(1)
+    preview = lab.page.locator(".run-card[data-run='0'] .rate-preview")
+    expect(preview).to_have_attribute("data-points", "300")
+    assert float(preview.get_attribute("data-first")) == pytest.approx(0.001, rel=1e-6)
+    assert float(preview.get_attribute("data-last")) == pytest.approx(0.001 * 0.1 ** (299 / 100), rel=1e-4)
+    expect(preview.locator(".rate-caption")).to_contain_text("300 steps")
+    lab.page.locator(".run-card[data-run='0']").screenshot(path=str(artifacts / "schedule-preview.png"))
+
+    # A slower decay: the preview follows the run's new rates.
+    before = float(preview.get_attribute("data-last"))
+    slider = lab.page.locator(".run-card[data-run='0'] input[data-param=schedule-decay_steps]")
+    slider.focus()
+    for _ in range(20):
+        lab.page.keyboard.press("ArrowRight")
+    lab.page.wait_for_function(PREVIEW_LAST_JS, arg=before, timeout=10_000)

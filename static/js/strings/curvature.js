@@ -1,12 +1,19 @@
 // UI strings of the surface lab's explanation panels: curvature and the second-order check, the gradient
-// field and the effective step sizes of adaptive methods (merged into i18n.js's table).
+// field, the 3D view, the effective step sizes of adaptive methods and the schedule preview (merged into
+// i18n.js's table).
 
 export default {
   en: {
     "view.field": "Gradient field",
     "view.field.title": "Show −∇f as arrows on the map",
+    "view.3d": "3D",
+    "view.3d.title": "Show the surface in 3D (drag to turn it)",
     "view.tools": "Map views",
     "view.fieldCaption": "Arrows: −∇f, the way downhill at each point; longer where the slope is steeper (log scale).",
+    "view.3dCaption": "The loss as a height, with each run's path on it; drag to turn, scroll to zoom.",
+    "view.3dCaptionLog": "Height: log₁₀ of the loss f above its lowest value on the map (four decades deep), with each run's path on it; drag to turn, scroll to zoom.",
+    "axis.height": "loss",
+    "axis.heightLog": "log₁₀(f − min)",
     "curv.title": "Curvature here",
     "curv.caption": "The Hessian at the mouse on the map (else at the run's current point): its eigenvalues, their directions as arrows on the map, and whether one gradient step of size ε lowers the loss.",
     "curv.run": "Run (its ε and its point)",
@@ -42,12 +49,21 @@ export default {
     "steps.axis": "step size (log scale)",
     "steps.x": "x coordinate",
     "steps.y": "y coordinate",
+    "preview.caption": "ε(t) over this run's {steps} steps, as the run used it.",
+    "preview.label": "Learning rate over the steps: from {from} to {to}",
+    "preview.pending": "computed with the run…",
   },
   zh: {
     "view.field": "梯度场",
     "view.field.title": "在图上用箭头显示 −∇f",
+    "view.3d": "3D",
+    "view.3d.title": "以三维显示曲面（拖动可旋转）",
     "view.tools": "地图视图",
     "view.fieldCaption": "箭头：−∇f，即每一点的下坡方向；坡越陡箭头越长（对数刻度）。",
+    "view.3dCaption": "把损失画成高度，各运行的路径画在曲面上；拖动旋转，滚轮缩放。",
+    "view.3dCaptionLog": "高度：损失 f 比图中最低值高出多少的 log₁₀（最深四个数量级），各运行的路径画在曲面上；拖动旋转，滚轮缩放。",
+    "axis.height": "损失",
+    "axis.heightLog": "log₁₀(f − 最小值)",
     "curv.title": "此处的曲率",
     "curv.caption": "鼠标在图上所指之处（否则为运行的当前位置）的 Hessian：特征值、以箭头画在图上的特征方向，以及步长为 ε 的一次梯度步是否会降低损失。",
     "curv.run": "运行（取其 ε 与位置）",
@@ -83,5 +99,8 @@ export default {
     "steps.axis": "步长（对数坐标）",
     "steps.x": "x 坐标",
     "steps.y": "y 坐标",
+    "preview.caption": "本运行 {steps} 步中实际使用的 ε(t)。",
+    "preview.label": "学习率随步数变化：从 {from} 到 {to}",
+    "preview.pending": "随运行一起计算…",
   },
 };

@@ -217,4 +217,9 @@ export class RunList {
   setStatuses(runs) {
     runs.forEach((meta, i) => this.cards[i]?.setStatus(meta));
   }
+
+  /** Schedule previews from a decoded `paths` frame's runs (their `learning_rate` series). */
+  setRates(runs, steps) {
+    runs.forEach((run, i) => this.cards[i]?.setRates(run.series?.learning_rate?.data ?? null, steps));
+  }
 }

@@ -1,5 +1,5 @@
 // Pure geometry for the explanation layers of the surface lab (no DOM, no Plotly): the gradient field from
-// the sampled surface, eigenvector arrows and the second-order check's bars.
+// the sampled surface, eigenvector arrows, the second-order check's bars, and the 3D view's heights.
 
 /** A polyline of one arrow from (x0, y0) to (x1, y1) with a head of `head` × its length:
  * [tail, tip, barb, null, barb, tip, null] as parallel x and y lists (Plotly draws nulls as gaps). */
@@ -123,4 +123,18 @@ export function secondOrderBars(answer) {
   const scale = Math.max(Math.abs(first), Math.abs(second));
   const share = (v) => (scale > 0 ? Math.abs(v) / scale : 0);
   return { first: share(first), second: share(second), negative: second < 0, raises: Boolean(answer.step_raises_loss) };
+}
+
+/**
+ * Heights for the 3D view: for surfaces drawn with log-spaced levels, log10(f − min + δ) with `min` the
+ * grid's lowest value and δ four decades below its range (a floor: a narrow valley sampled on a grid
+ * would otherwise show as spikes), else f itself.
+ */
+export function heightTransform(z, logLevels) {
+  if (!logLevels) return (v) => v;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const row of z) for (const v of row) if (Number.isFinite(v)) (min = Math.min(min, v)), (max = Math.max(max, v));
+  const floor = Math.max(1e-3, (max - min) * 1e-4);
+  return (v) => Math.log10(Math.max(v - min, 0) + floor);
 }

@@ -20,6 +20,7 @@ import { Player } from "./player.js";
 import { RaceRecorder, recordWithProgress } from "./recorder.js";
 import { SurfaceSession } from "./session.js";
 import { StepSizePanel } from "./stepsize.js";
+import { Surface3DChart } from "./surface3d.js";
 import { SweepPanel } from "./sweep.js";
 import { bindShareLive, followRoom, publishView, showView, syncPlayer } from "./following.js";
 import { followedRoom } from "../follow.js";
@@ -43,7 +44,8 @@ class SurfaceLab {
       onHover: (point) => this.curvature?.setHover(point),
       onZoom: () => this.curvature?.drawArrows(),
     });
-    this.views = { field: false };
+    this.surface3d = new Surface3DChart($("surface3d"));
+    this.views = { field: false, threeD: false };
     this.grid = null;
     this.loss = new LossChart($("loss"));
     this.grad = new LossChart($("grad"), { field: "gradNorm" });
@@ -52,6 +54,7 @@ class SurfaceLab {
         if (surface.name !== this.state.surface) return;
         document.querySelector(".charts").classList.toggle("wide-map", isWideDomain(this.surface.domain));
         this.contour.setSurface(this.surface, grid);
+        this.surface3d.setSurface(this.surface, grid);
         this.grid = grid;
         this.showViews();
         this.sweeps.setGrid(surface, grid);
@@ -90,6 +93,7 @@ class SurfaceLab {
     this.curvature = new CurvaturePanel($("curvature"), this, this.contour);
     this.stepSizes = new StepSizePanel($("step-size"), this);
     $("toggle-field").addEventListener("click", () => this.toggleView("field"));
+    $("toggle-3d").addEventListener("click", () => this.toggleView("threeD"));
     this.player = new Player($("player"), readOnlyGuard(this, {
       play: () => (this.concealed ? this.player.setPlaying(false) : this.session.resume()),
       pause: () => this.session.pause(),
@@ -245,7 +249,7 @@ class SurfaceLab {
     this.curvature.runsChanged();
   }
 
-  // --- map views: the gradient field over the contour -----------------------------------------
+  // --- map views: the gradient field over the contour, or the surface in 3D ----------------------
 
   toggleView(name) {
     this.views[name] = !this.views[name];
@@ -253,12 +257,18 @@ class SurfaceLab {
   }
 
   showViews() {
-    const { field } = this.views;
+    const { field, threeD } = this.views;
     $("toggle-field").setAttribute("aria-pressed", String(field));
+    $("toggle-3d").setAttribute("aria-pressed", String(threeD));
+    $("toggle-field").disabled = threeD;
     this.contour.setField(field && this.grid ? fieldTrace(gradientField(this.grid, this.surface.domain)) : null);
+    $("contour").hidden = threeD;
+    document.querySelector(".contour-card").classList.toggle("three-d", threeD);
+    this.surface3d.show(threeD);
     const caption = $("view-caption");
-    caption.hidden = !field;
-    if (field) setText(caption, "view.fieldCaption");
+    caption.hidden = !(field || threeD);
+    if (threeD) setText(caption, this.grid?.log_levels ? "view.3dCaptionLog" : "view.3dCaption");
+    else if (field) setText(caption, "view.fieldCaption");
     this.requestRender();
   }
 
@@ -350,7 +360,10 @@ class SurfaceLab {
   receivePaths(frame) {
     this.paths = frame;
     this.setBusy(false);
-    if (!this.concealed) this.runList.setStatuses(frame.runs); // a run card's status would give the answer away
+    if (!this.concealed) {
+      this.runList.setStatuses(frame.runs); // a run card's status would give the answer away
+      this.runList.setRates(frame.runs, frame.header.steps);
+    }
     this.player.setSteps(frame.header.steps);
     if (!this.pendingSeek) this.setCursor(frame.header.cursor);
     this.requestRender();
@@ -406,7 +419,7 @@ class SurfaceLab {
     if (this.concealed) return [];
     return (this.paths?.runs ?? []).map((run, i) => {
       const at = Math.min(k, run.x.length - 1);
-      return { x: run.x[at], y: run.y[at], color: this.runList.styleOf(i).color };
+      return { x: run.x[at], y: run.y[at], loss: run.loss[at], color: this.runList.styleOf(i).color };
     });
   }
 
@@ -421,6 +434,9 @@ class SurfaceLab {
     this.grad.setRuns(runs, this.paths?.header.steps ?? this.state.steps);
     this.grad.cursor = this.state.cursor;
     this.grad.render();
+    this.surface3d.setPaths(runs);
+    this.surface3d.cursor = this.cursorPoints();
+    this.surface3d.render();
     this.stepSizes.cursor = this.state.cursor;
     this.stepSizes.render();
     this.curvature.follow();
@@ -431,7 +447,9 @@ class SurfaceLab {
   }
 
   drawCursor() {
-    this.contour.setCursor(this.cursorPoints());
+    const points = this.cursorPoints();
+    this.contour.setCursor(points);
+    this.surface3d.setCursor(points);
     this.loss.setCursor(this.state.cursor);
     this.grad.setCursor(this.state.cursor);
     this.stepSizes.setCursor(this.state.cursor);
@@ -449,6 +467,7 @@ class SurfaceLab {
     this.runList.relabel();
     this.sweeps.relabel();
     this.curvature.relabel();
+    this.surface3d.setLabels({ height: t("axis.height"), heightLog: t("axis.heightLog") });
     this.player.renderCursor(); // its screen-reader text
     this.loss.setLabels({ step: t("axis.step"), loss: t("axis.loss"), lossLog: t("axis.lossLog") });
     this.grad.setLabels({ step: t("axis.step"), loss: t("axis.grad"), lossLog: t("axis.gradLog") });

@@ -7,6 +7,7 @@ import { setMath } from "../mathml.js";
 import { formatNumber } from "../numbers.js";
 import { switchOptimizer } from "../state.js";
 import { byCatalog, byKey, selectField, slider, textField } from "../widgets.js";
+import { RatePreview } from "./ratepreview.js";
 
 const CLIP_RANGE = { min: 1e-6, max: 1e6, default: 1 };
 const CLIP_SCALE = { scale: "log", min: 1e-3, max: 1e3 };
@@ -24,6 +25,7 @@ export class RunCard {
     this.steps = steps;
     this.onChange = onChange;
     this.onRemove = onRemove;
+    this.preview = new RatePreview(); // ε(t) of a scheduled run, as the run used it
     this.title = el("h3", { class: "run-title sr-only" });
     this.swatch = el("span", { class: "swatch", "aria-hidden": "true" });
     this.removeButton = el("button", { type: "button", class: "icon-button remove", on: { click: () => this.onRemove() } }, "✕");
@@ -147,7 +149,8 @@ export class RunCard {
       }).root,
     );
     if (current === "piecewise") params.push(...this.piecewiseFields());
-    setChildren(this.scheduleBox, select.root, current === "constant" ? null : formula, ...params);
+    const constant = current === "constant";
+    setChildren(this.scheduleBox, select.root, constant ? null : formula, ...params, constant ? null : this.preview.root);
     this.showRateSource(current === "piecewise");
   }
 
@@ -237,6 +240,11 @@ export class RunCard {
   setPending() {
     this.root.dataset.status = "pending";
     setText(this.status, "status.pending");
+  }
+
+  /** The rates ε_t the run used (its `learning_rate` series; null without a schedule) over `steps` steps. */
+  setRates(rates, steps) {
+    this.preview.draw(rates, steps);
   }
 
   /** From a `paths` header's run entry: {status, final_loss, diverged_at, reason}. */
