@@ -27,14 +27,16 @@ export function fieldCounts([xr, yr], count = 15) {
 }
 
 /** The gradient of a sampled surface at grid node (i, j) by central differences (one-sided at the edges);
- * `grid.z[i][j]` is f at (x[j], y[i]). */
+ * `grid.z[i][j]` is f at (x[j], y[i]). NaN next to a missing (null) value: a custom surface's grid has
+ * null where f is undefined. */
 export function gridGradient(grid, i, j) {
   const { x, y, z } = grid;
   const j0 = Math.max(0, j - 1);
   const j1 = Math.min(x.length - 1, j + 1);
   const i0 = Math.max(0, i - 1);
   const i1 = Math.min(y.length - 1, i + 1);
-  return [(z[i][j1] - z[i][j0]) / (x[j1] - x[j0]), (z[i1][j] - z[i0][j]) / (y[i1] - y[i0])];
+  const at = (a, b) => z[a][b] ?? NaN;
+  return [(at(i, j1) - at(i, j0)) / (x[j1] - x[j0]), (at(i1, j) - at(i0, j)) / (y[i1] - y[i0])];
 }
 
 function nearest(values, v) {
@@ -131,10 +133,10 @@ export function secondOrderBars(answer) {
  * would otherwise show as spikes), else f itself.
  */
 export function heightTransform(z, logLevels) {
-  if (!logLevels) return (v) => v;
+  if (!logLevels) return (v) => v; // null (undefined there) stays null: a gap in the mesh
   let min = Infinity;
   let max = -Infinity;
   for (const row of z) for (const v of row) if (Number.isFinite(v)) (min = Math.min(min, v)), (max = Math.max(max, v));
   const floor = Math.max(1e-3, (max - min) * 1e-4);
-  return (v) => Math.log10(Math.max(v - min, 0) + floor);
+  return (v) => (v === null ? null : Math.log10(Math.max(v - min, 0) + floor));
 }

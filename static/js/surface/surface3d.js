@@ -80,6 +80,7 @@ export class Surface3DChart {
     const u = fx - j;
     const w = fy - i;
     const [a, b, c, d] = [this.z[i][j], this.z[i][j + 1], this.z[i + 1][j], this.z[i + 1][j + 1]]; // (0,0) (1,0) (0,1) (1,1)
+    if ([a, b, c, d].some((v) => v === null)) return -Infinity; // a gap in the mesh (f undefined there)
     const main = u >= w ? a + u * (b - a) + w * (d - b) : a + w * (c - a) + u * (d - c);
     const anti = u + w <= 1 ? a + u * (b - a) + w * (c - a) : d + (1 - u) * (c - d) + (1 - w) * (b - d);
     return Math.max(main, anti);
