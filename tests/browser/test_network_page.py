@@ -147,3 +147,27 @@ def test_layout_frames_and_the_hash_codec_round_trip(lab: NetworkPage) -> None:
     assert result["loss"] == [0.5]
     assert result["row1"] == [4, 5, 6]
     assert result["again"] == result["hash"]
+
+
+def test_depth_and_width_change_while_training_and_frames_continue(lab: NetworkPage, artifacts) -> None:
+    """Issue 12: a new architecture is a new start of the same compiled programs (within a size bucket);
+    the page keeps training across changes and labels the new layers. Times are printed, not asserted."""
+    import time
+
+    lab.open()
+    page = lab.page
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(f"() => ({STEP_JS})() >= 50", timeout=30_000)
+    layers = plot_js(".layers-chart", "grad_abs_mean", "t.y.length")
+    for text, depth in (("6, 7, 8", 3), ("8, 8, 8, 8, 8, 8, 8, 8", 8), ("4", 1), ("3, 5, 4, 6", 4)):
+        started = time.perf_counter()
+        field = page.locator("#net-panel input[data-field=hidden]")
+        field.fill(text)
+        page.wait_for_function(
+            f"() => window.networkLab.histories[0].step >= 20 && ({layers})()[0] === {depth + 1}", timeout=30_000
+        )
+        print(f"hidden {text}: 20 trained steps shown after {time.perf_counter() - started:.2f} s")
+    expect(page.locator(".view-title")).to_contain_text("3-5-4-6")
+    expect(page.locator(".banner[data-id=preparing]")).to_have_count(0)
+    assert page.evaluate("() => location.hash").find("hidden:3*5*4*6") > 0
+    page.screenshot(path=str(artifacts / "network-new-shape.png"))

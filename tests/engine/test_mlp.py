@@ -9,7 +9,6 @@ import pytest
 from engine.network import activations, inits
 from engine.network import training as T
 from engine.network.datasets import make_dataset
-from engine.optimizers import OPTIMIZERS
 from tests.engine import reference_mlp as mlp
 
 KEY = jax.random.key(0)
@@ -217,19 +216,18 @@ def test_softmax_path_trains_on_blobs():
     assert accs[-1] > 0.9
 
 
-@pytest.mark.parametrize(
-    "optimizer", sorted(k for k, s in OPTIMIZERS.items() if not s.needs_hessian and not s.full_batch_only)
-)
+# one of each kind of optimizer state: none, velocity, accumulated squares, two accumulators, moments, sign
+@pytest.mark.parametrize("optimizer", ["sgd", "nesterov", "adagrad", "adadelta", "adam", "lion"])
 def test_padded_weights_units_and_layers_stay_exactly_zero(optimizer):
     config = T.NetworkConfig(
-        hidden=(5, 3, 7), activation="sigmoid", optimizer=optimizer, batch_size=9, steps_per_chunk=20
-    )
+        hidden=(5, 3, 7), activation="sigmoid", optimizer=optimizer, batch_size=9, steps_per_chunk=24, bins=12
+    )  # the programs of test_padding (batch bucket 16, 24 steps, 12 bins) where the optimizer is the same
     X, y = make_dataset("moons", n=60, noise=0.2, seed=2)
     values = T.make_values(config, l1=1e-3, l2=1e-3, clip={"mode": "norm", "threshold": 1.0})
     data = T.make_data(config, X, y)
     state = T.init_training(config, values, data, KEY)
     state, stats = T.train_chunk(config)(state, values, data)
-    assert stats.step == 20 and not stats.diverged
+    assert stats.step == 24 and not stats.diverged
     p = jax.device_get(state.params)
     real = np.zeros_like(p["W_hid"])
     real[0, :5, :3] = real[1, :3, :7] = 1.0

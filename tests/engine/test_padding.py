@@ -6,6 +6,8 @@ statistics are computed here with NumPy on exactly the real units, weights and s
 must change no number a user sees.
 """
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -70,6 +72,8 @@ def _reference_run(config, values, params, data, steps):
     arch = {"activation": config.activation, "residual": config.residual, "batch_norm": config.batch_norm}
     order = np.arange(n)
     grad_means = []
+    loss = functools.partial(R.loss_fn, **arch, train=True, key=jax.random.key(0), bn_momentum=values.bn_momentum)
+    step = jax.jit(jax.value_and_grad(loss, has_aux=True))
     for t in range(steps):
         nb = n // bs
         epoch, b = divmod(t, nb)
@@ -77,9 +81,7 @@ def _reference_run(config, values, params, data, steps):
             order = np.asarray(_epoch_order(jax.random.fold_in(prng_key(values.seed), 2 * epoch), n))[:n]
         idx = order[b * bs : (b + 1) * bs]
         point = momentum_lookahead(params, opt_state, hyper[spec.lookahead]) if spec.lookahead else params
-        (_, aux), grads = jax.value_and_grad(R.loss_fn, has_aux=True)(
-            point, bn, Xt[idx], yt[idx], **arch, train=True, key=jax.random.key(0), bn_momentum=values.bn_momentum
-        )
+        (_, aux), grads = step(point, bn, Xt[idx], yt[idx])
         grad_means.append([float(jnp.mean(jnp.abs(g["W"]))) for g in grads])
         updates, opt_state = optimizer.update(grads, opt_state, params)
         params = jax.tree.map(lambda p, u: p + u, params, updates)

@@ -27,6 +27,7 @@ function architecture(hidden) {
 }
 const RESTART_MS = 250; // a dragged structural slider (batch size, n) restarts once it settles
 const RENDER_MS = 100; // charts redraw at most ten times a second
+const PREPARING_AFTER_MS = 400; // a start slower than this shows "preparing this network… n s"
 const MC_SAMPLES = 50; // Monte-Carlo dropout: forward passes per spread map
 
 class NetworkLab {
@@ -321,6 +322,7 @@ class NetworkLab {
     });
     session.on("error", (message) => {
       this.banner.show("ws-error", "error", "banner.error", { message: message.message }, { timeout: 12000 });
+      this.hidePreparing();
       this.player.setBusy(false);
     });
     session.connect();
@@ -334,10 +336,33 @@ class NetworkLab {
     this.session.start(toSpec(this.state), play);
     this.player.setPlaying(play);
     clearTimeout(this.stallTimer);
+    this.showPreparing();
+  }
+
+  /** A start that takes long (a network size this server has not compiled yet) shows its wait in
+   * seconds, never a frozen view; the setup frame (or an error) ends it. */
+  showPreparing() {
+    this.hidePreparing();
+    const started = performance.now();
+    const tick = () => {
+      const seconds = Math.round((performance.now() - started) / 1000);
+      this.banner.show("preparing", "info", "banner.preparing", { seconds });
+    };
+    this.preparingDelay = setTimeout(() => {
+      tick();
+      this.preparingTimer = setInterval(tick, 1000);
+    }, PREPARING_AFTER_MS);
+  }
+
+  hidePreparing() {
+    clearTimeout(this.preparingDelay);
+    clearInterval(this.preparingTimer);
+    this.banner.hide("preparing");
   }
 
   receiveSetup(frame) {
     const { header, arrays } = frame;
+    this.hidePreparing();
     this.awaitingSetup = false;
     this.player.setBusy(false);
     if (this.player.playing) this.expectChunk();
