@@ -95,8 +95,8 @@ def visit(browser, base: str, path: str, ready: str, throttle: bool) -> dict:
         cdp.send("Network.enable")
         cdp.send("Network.emulateNetworkConditions", THROTTLE)
     result = {}
-    for label in ("first", "repeat"):
-        page.goto(base + path, wait_until="load")
+    for label, query in (("first", ""), ("repeat", "?repeat=1")):  # the same URL again would be a reload
+        page.goto(base + path + query, wait_until="load")
         page.wait_for_function(ready, polling="raf", timeout=60_000)
         ready_ms = page.evaluate("performance.now()")
         stats = page.evaluate(TRANSFER)
