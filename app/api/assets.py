@@ -79,6 +79,9 @@ class AssetFiles:
         self.store = store
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # a WebSocket handshake to a file: refused (403)
+            await send({"type": "websocket.close", "code": 1008})
+            return
         if scope["method"] not in ("GET", "HEAD"):
             await plain(send, 405, b"Method Not Allowed", [(b"allow", b"GET, HEAD")])
             return

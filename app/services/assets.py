@@ -67,6 +67,7 @@ class Snapshot:
 
     version: str
     assets: dict[str, Asset]
+    graphs: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)  # module_graph's
 
     def imports(self, path: str) -> list[str]:
         """The store paths a JavaScript module imports (relative specifiers; others are not ours)."""
@@ -83,13 +84,16 @@ class Snapshot:
 
     def module_graph(self, entry: str) -> list[str]:
         """The entry module and every module it imports, directly or not, entry first (breadth first)."""
+        if entry in self.graphs:
+            return self.graphs[entry]
         order, queue = [entry], [entry]
         while queue:
             for target in self.imports(queue.pop(0)):
                 if target not in order:
                     order.append(target)
                     queue.append(target)
-        return order if entry in self.assets else []
+        self.graphs[entry] = order if entry in self.assets else []
+        return self.graphs[entry]
 
 
 def media_type(path: str) -> str:

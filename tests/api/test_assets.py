@@ -9,6 +9,7 @@ from pathlib import Path
 import brotli
 import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from app.api.assets import plotly_bundle, static_store
 from app.cli import main as cli
@@ -128,6 +129,9 @@ def test_only_files_of_the_store_are_served(client: TestClient):
     assert client.get("/static/%2e%2e/app/settings.py").status_code == 404
     assert client.get("/static/../pyproject.toml").status_code == 404
     assert client.post("/static/js/state.js").status_code == 405
+    with pytest.raises(WebSocketDisconnect):
+        with client.websocket_connect("/static/js/state.js"):
+            pass
     head = client.head("/static/js/state.js", headers={"accept-encoding": "br"})
     assert head.status_code == 200 and head.content == b"" and int(head.headers["content-length"]) > 0
 
