@@ -60,9 +60,7 @@ def main() -> None:
         )
     m = results["mlp_training"]
     print(f"| MLP {m['network']}, engine with all statistics | {m['engine_steps_per_s']:.0f} steps/s |")
-    print(
-        f"| same, bare exact JAX scan (floor) | {m['floor_steps_per_s']:.0f} steps/s ({m['share_of_floor']:.0%}) |"
-    )
+    print(f"| same, bare exact JAX scan (floor) | {m['floor_steps_per_s']:.0f} steps/s ({m['share_of_floor']:.0%}) |")
     for name, row in m["padding"].items():
         print(
             f"| padding cost {name}: bucketed steps / exact scan | {row['bucketed']:.0f} / {row['exact']:.0f} steps/s |"
