@@ -3,6 +3,7 @@
 // init experiment's strings live in ./strings/ and are merged into the one table here.
 
 import CURVATURE_STRINGS from "./strings/curvature.js";
+import CUSTOM_STRINGS from "./strings/custom.js";
 import FOLLOW_STRINGS from "./strings/follow.js";
 import INIT_STRINGS from "./strings/init.js";
 import LESSON_STRINGS from "./strings/lessons.js";
@@ -232,7 +233,7 @@ const STRINGS = {
   },
 };
 
-for (const table of [MODEL_STRINGS, INIT_STRINGS, NETWORK_STRINGS, LESSON_STRINGS, FOLLOW_STRINGS, SWEEP_STRINGS, CURVATURE_STRINGS]) {
+for (const table of [MODEL_STRINGS, INIT_STRINGS, NETWORK_STRINGS, LESSON_STRINGS, FOLLOW_STRINGS, SWEEP_STRINGS, CURVATURE_STRINGS, CUSTOM_STRINGS]) {
   for (const lang of Object.keys(STRINGS)) Object.assign(STRINGS[lang], table[lang]);
 }
 

@@ -4,6 +4,7 @@
 // #surface=quadratic&params=kappa:30,theta:0.5&start=-1.6,1.2&steps=500&sigma=0&seed=0
 //  &runs=sgd(learning_rate:0.01)~adam(learning_rate:0.05)!s.power(k:100,c:1)!c.norm(1)
 //  &speed=100&cursor=0&lang=en&noise_hide=true
+// A typed surface: #surface=custom&expr=x%5E2%20+%203*y%5E2&domain=-2,2,-1,3&start=…
 
 import { roundSig } from "./numbers.js";
 
@@ -83,12 +84,23 @@ export const Type = {
     })),
   },
   RUNS: { write: (runs) => runs.map(encodeRun).join("~"), read: (s) => s.split("~").filter(Boolean).map(decodeRun) },
+  /** [[x_low, x_high], [y_low, y_high]] ↔ "x_low,x_high,y_low,y_high". */
+  DOMAIN: {
+    write: (d) => d.flat().map(fmt).join(","),
+    read: (s) => {
+      const v = s.split(",").map(num);
+      if (v.length !== 4) throw new Error("a domain needs four numbers");
+      return [v.slice(0, 2), v.slice(2)];
+    },
+  },
 };
 
 /** The serialized properties, in hash order. */
 export const PROPS = [
   { name: "surface", type: Type.STRING },
   { name: "params", type: Type.DICT },
+  { name: "expr", type: Type.STRING }, // a custom surface's expression (null otherwise)
+  { name: "domain", type: Type.DOMAIN }, // and its domain
   { name: "start", type: Type.POINT },
   { name: "steps", type: Type.INT },
   { name: "sigma", type: Type.NUMBER },
@@ -216,9 +228,61 @@ export function completeSurfaceParams(surface, params = {}) {
   return out;
 }
 
+// --- custom surfaces: a typed expression over a domain (docs/protocol.md, "Custom surfaces") -------
+
+export const CUSTOM = "custom";
+
+/** Whether `domain` is [[x_low, x_high], [y_low, y_high]] with low < high, every bound within ±`max`. */
+export function validDomain(domain, max = 1e4) {
+  return (
+    Array.isArray(domain) && domain.length === 2 &&
+    domain.every((r) => Array.isArray(r) && r.length === 2 && r.every((v) => Number.isFinite(v) && Math.abs(v) <= max) && r[0] < r[1])
+  );
+}
+
+/** The server's default start on a custom domain: a fifth of the way in from its upper-left corner. */
+export function customStart([xr, yr]) {
+  return [roundSig(xr[0] + 0.2 * (xr[1] - xr[0]), 6), roundSig(yr[1] - 0.2 * (yr[1] - yr[0]), 6)];
+}
+
+/** A custom surface as a catalog-like entry (what the charts and panels read: name, domain, minima…). */
+export function customSurface(expression, domain) {
+  return {
+    name: CUSTOM,
+    custom: true,
+    title: "Custom f(x, y)",
+    expression,
+    domain: domain.map((r) => [...r]),
+    minima: [],
+    default_start: customStart(domain),
+    params: [],
+  };
+}
+
+/** The surface entry a state shows: the catalog's, or its custom expression's. */
+export function surfaceOf(state, catalog) {
+  if (state.surface === CUSTOM) return customSurface(state.expr, state.domain);
+  return catalog.surfaces.find((s) => s.name === state.surface);
+}
+
+/** The surface as the server takes it: {name, params}, or {name: "custom", expression, domain}. */
+export function surfaceSpec(state) {
+  if (state.surface === CUSTOM) return { name: CUSTOM, expression: state.expr, domain: state.domain.map((r) => [...r]) };
+  return { name: state.surface, params: { ...state.params } };
+}
+
+/** The expression and domain of a custom state from a partial one, else the catalog's defaults. */
+function customFields(partial, catalog) {
+  const grammar = catalog.custom_surface;
+  const expr = typeof partial.expr === "string" && partial.expr.trim() ? partial.expr.slice(0, grammar.max_length) : grammar.default_expression;
+  const domain = validDomain(partial.domain, grammar.max_domain) ? partial.domain : grammar.default_domain;
+  return { expr, domain: domain.map((r) => [...r]) };
+}
+
 /** A full, valid state from a partial one (e.g. parsed from the hash). */
 export function normalizeState(partial, catalog) {
-  const surface = catalog.surfaces.find((s) => s.name === partial.surface) ??
+  const custom = partial.surface === CUSTOM && catalog.custom_surface ? customFields(partial, catalog) : null;
+  const surface = custom ? customSurface(custom.expr, custom.domain) : catalog.surfaces.find((s) => s.name === partial.surface) ??
     catalog.surfaces.find((s) => s.name === "rosenbrock") ?? catalog.surfaces[0];
   const runs = (partial.runs?.length ? partial.runs : DEFAULT_RUNS)
     .map((r) => completeRun(r, catalog))
@@ -228,6 +292,8 @@ export function normalizeState(partial, catalog) {
   return {
     surface: surface.name,
     params: completeSurfaceParams(surface, partial.params),
+    expr: custom?.expr ?? null,
+    domain: custom?.domain ?? null,
     start: partial.start?.every(Number.isFinite) ? partial.start.map((v) => clamp(v, -1e4, 1e4)) : [...surface.default_start],
     steps,
     sigma: clamp(Number.isFinite(partial.sigma) ? partial.sigma : 0, 0, 1e3),
@@ -249,7 +315,7 @@ export function lessonFields(partial) {
 /** The trajectories spec the server computes from this state (docs/protocol.md). */
 export function toSpec(state) {
   return {
-    surface: { name: state.surface, params: { ...state.params } },
+    surface: surfaceSpec(state),
     start: [...state.start],
     steps: state.steps,
     runs: state.runs.map(runSpec),

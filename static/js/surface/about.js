@@ -9,18 +9,24 @@ const pair = ([a, b]) => `(${formatNumber(a)}, ${formatNumber(b)})`;
 const refitting = new WeakSet(); // about boxes whose formula is refitted when their width changes
 
 export function renderAbout(root, surface) {
-  const title = setCatalogText(el("h3", { class: "about-title" }), `surface.${surface.name}`, surface.title);
+  const custom = Boolean(surface.custom); // a typed expression: shown as typed, no known minima
+  const title = custom ? setText(el("h3", { class: "about-title" }), "surface.custom") : setCatalogText(el("h3", { class: "about-title" }), `surface.${surface.name}`, surface.title);
   const formula = el("div", { class: "formula" });
-  setMath(formula, surface.formula.mathml);
-  const description = setCatalogText(el("p", { class: "about-description" }), `surface.${surface.name}.description`, surface.description);
+  if (custom) setChildren(formula, el("code", { class: "custom-formula" }, `f(x, y) = ${surface.expression}`));
+  else setMath(formula, surface.formula.mathml);
+  const description = custom
+    ? setText(el("p", { class: "about-description" }), "custom.about")
+    : setCatalogText(el("p", { class: "about-description" }), `surface.${surface.name}.description`, surface.description);
   const [xr, yr] = surface.domain;
+  let minima = surface.minima.length ? el("dd", {}, surface.minima.map(pair).join("  ")) : setText(el("dd"), "about.noMinima");
+  if (custom) minima = setText(el("dd"), "custom.minima");
   const facts = el(
     "dl",
     { class: "facts" },
     setText(el("dt"), "about.domain"),
     el("dd", {}, `x ∈ [${formatNumber(xr[0])}, ${formatNumber(xr[1])}], y ∈ [${formatNumber(yr[0])}, ${formatNumber(yr[1])}]`),
     setText(el("dt"), "about.minima"),
-    surface.minima.length ? el("dd", {}, surface.minima.map(pair).join("  ")) : setText(el("dd"), "about.noMinima"),
+    minima,
   );
   setChildren(root, title, formula, description, facts);
   fitFormula(formula);

@@ -7,12 +7,13 @@ import { AXIS, FONT, followWidth, plotConfig as config } from "../plot.js";
 // Light, low-saturation fill so the coloured paths carry the eye; the valley floor is darkest.
 const SURFACE_SCALE = [[0, "#5f7c9e"], [0.3, "#93abc6"], [0.6, "#c3d1e1"], [0.82, "#e2e9f1"], [1, "#fafbfd"]];
 
-/** The values the contour is drawn from: log10(z − min + 1e-3) for log-spaced levels, else z. */
+/** The values the contour is drawn from: log10(z − min + 1e-3) for log-spaced levels, else z. A null
+ * cell (a custom surface undefined there) stays null: a gap in the map. */
 export function contourLevels(z, logLevels) {
   if (!logLevels) return z;
   let min = Infinity;
-  for (const row of z) for (const v of row) if (v < min) min = v;
-  return z.map((row) => row.map((v) => Math.log10(v - min + 1e-3)));
+  for (const row of z) for (const v of row) if (v !== null && v < min) min = v;
+  return z.map((row) => row.map((v) => (v === null ? null : Math.log10(v - min + 1e-3))));
 }
 
 /** Whether a domain ([[x0, x1], [y0, y1]]) is wide enough that the map gets the whole row (cliff, plateau:
@@ -211,7 +212,7 @@ export class ContourChart {
   layout() {
     const [xr, yr] = this.surface?.domain ?? [[-2, 2], [-2, 2]];
     return {
-      uirevision: this.surface?.name ?? "none",
+      uirevision: JSON.stringify([this.surface?.name ?? "none", this.surface?.domain]), // a new domain: a new view
       margin: { l: 52, r: 14, t: 10, b: 46 },
       font: FONT,
       paper_bgcolor: "rgba(0,0,0,0)",

@@ -4,8 +4,9 @@
 import { el, setChildren } from "../dom.js";
 import { setText } from "../i18n.js";
 import { formatPoint } from "../numbers.js";
-import { MAX_RUNS, completeRun } from "../state.js";
+import { CUSTOM, MAX_RUNS, completeRun } from "../state.js";
 import { byCatalog, byKey, selectField, slider, textField } from "../widgets.js";
+import { CustomSurfaceEditor } from "./custom.js";
 import { RunCard } from "./runcard.js";
 
 // Okabe–Ito, most distinct first; yellow last (weakest on a light map). Runs 9–16 repeat them dashed.
@@ -20,13 +21,15 @@ const SIGMA_PARAM = { name: "sigma", min: 0, max: 1000, default: 0 };
 const SIGMA_SCALE = { scale: "log0", logMin: 1e-3, max: 100 };
 
 export class SurfacePanel {
-  /** on: {surface(name), params(params), steps(n), noise({sigma, seed}), resetStart()} */
+  /** on: {surface(name), params(params), custom({expression, domain}), steps(n), noise({sigma, seed}), resetStart()} */
   constructor(root, catalog, state, on) {
     this.root = root;
     this.catalog = catalog;
     this.state = state;
     this.on = on;
     this.paramsBox = el("div", { class: "surface-params" });
+    // A typed f(x, y) (the catalog's grammar), offered after the built-in surfaces.
+    this.editor = catalog.custom_surface ? new CustomSurfaceEditor(catalog.custom_surface, { onChange: (custom) => this.on.custom(custom) }) : null;
     this.startText = el("span", { class: "start-value", "aria-live": "polite" });
     this.build();
   }
@@ -37,7 +40,10 @@ export class SurfacePanel {
       name: "surface",
       value: state.surface,
       label: byKey("label.surface"),
-      options: this.catalog.surfaces.map((s) => ({ value: s.name, label: byCatalog(`surface.${s.name}`, s.title) })),
+      options: [
+        ...this.catalog.surfaces.map((s) => ({ value: s.name, label: byCatalog(`surface.${s.name}`, s.title) })),
+        ...(this.editor ? [{ value: CUSTOM, label: byKey("surface.custom") }] : []),
+      ],
       onChange: (name) => this.on.surface(name),
     });
     this.surfaceSelect = surface.select;
@@ -87,8 +93,17 @@ export class SurfacePanel {
     this.setStart(state.start);
   }
 
-  /** Sliders for the current surface's parameters (e.g. the quadratic's κ and θ). */
+  /** Sliders for the current surface's parameters (e.g. the quadratic's κ and θ), or a custom surface's
+   * expression and domain. */
   buildParams() {
+    this.paramsBox.classList.toggle("custom", this.state.surface === CUSTOM);
+    if (this.state.surface === CUSTOM) {
+      this.surfaceSelect.value = CUSTOM;
+      setChildren(this.paramsBox, this.editor.root);
+      this.paramsBox.hidden = false;
+      this.editor.set(this.state.expr, this.state.domain);
+      return;
+    }
     const surface = this.catalog.surfaces.find((s) => s.name === this.state.surface);
     this.surfaceSelect.value = surface.name;
     const sliders = surface.params.map((p) =>

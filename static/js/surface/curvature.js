@@ -17,7 +17,8 @@ const PLAYBACK_MS = 100; // during playback, ask about the run's point at most t
 
 export class CurvaturePanel {
   /**
-   * `lab`: the surface lab ({state, paths, concealed, surfaceSpec(), runName(run, i), runList.styleOf(i)});
+   * `lab`: the surface lab ({state, paths, concealed, surfaceSpec(), pathsOnSurface(), runName(run, i),
+   * runList.styleOf(i)});
    * `contour`: the ContourChart the arrows are drawn on.
    */
   constructor(root, lab, contour) {
@@ -90,7 +91,8 @@ export class CurvaturePanel {
     const i = this.runIndex;
     const run = lab.state.runs[i];
     if (!run) return null;
-    const path = lab.concealed ? null : lab.paths?.runs[i];
+    // Paths of another surface (a typed one just replaced, its runs not back yet) say nothing about this one.
+    const path = lab.concealed || !lab.pathsOnSurface() ? null : lab.paths?.runs[i];
     const step = path ? Math.max(0, Math.min(lab.state.cursor, path.x.length - 1)) : 0;
     const scheduled = path?.series?.learning_rate?.data;
     const rate = scheduled?.length ? roundSig(scheduled[Math.min(step, scheduled.length - 1)], 6) : run.hyperparameters.learning_rate;

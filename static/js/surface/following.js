@@ -4,7 +4,7 @@
 import { el, setChildren } from "../dom.js";
 import { onLanguageChange, setText, t } from "../i18n.js";
 import { FollowClient, FollowLead } from "../follow.js";
-import { normalizeState, parseHash, serializeState, toSpec } from "../state.js";
+import { normalizeState, parseHash, serializeState, surfaceSpec, toSpec } from "../state.js";
 import { renderAbout } from "./about.js";
 
 /** Lead a room from the header's Share-live button; `lab.publishView` is called on every change. */
@@ -122,7 +122,7 @@ export function showView(lab, view) {
   if (view.hash !== lab.followed?.hash) {
     const { state: partial } = parseHash(`#${view.hash}`);
     const next = normalizeState({ ...partial, speed: view.speed, lang: lab.state.lang, hide: lab.state.hide }, lab.catalog);
-    const sameSurface = next.surface === lab.state.surface && JSON.stringify(next.params) === JSON.stringify(lab.state.params);
+    const sameSurface = JSON.stringify(surfaceSpec(next)) === JSON.stringify(surfaceSpec(lab.state));
     Object.assign(lab.state, next, { lesson: null, pick: null, cursor: 0 });
     lab.surfacePanel.build();
     lab.runList.rebuild();
@@ -130,7 +130,7 @@ export function showView(lab, view) {
     lab.contour.setStart(next.start);
     if (!sameSurface) {
       renderAbout(document.getElementById("about"), lab.surface);
-      lab.grids.load(lab.surfaceSpec());
+      lab.loadGrid(lab.surfaceSpec());
     }
     lab.setBusy(true);
     lab.session.start(toSpec(lab.state), false);

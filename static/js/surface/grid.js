@@ -1,7 +1,9 @@
 // Fetches the surface sampled on a grid (POST /api/v1/surface-grid): one request in flight, newest wins.
 
 export class GridLoader {
-  /** onGrid(surfaceSpec, grid) on success; onError(message) on failure. */
+  /** onGrid(surfaceSpec, grid) on success; onError(message, surfaceSpec, detail) on failure (`detail`: the
+   * 422's list, whose ctx points at a custom expression's bad characters). Neither for an answer that a
+   * newer ask has overtaken. */
   constructor({ onGrid, onError, resolution = 120 }) {
     this.onGrid = onGrid;
     this.onError = onError;
@@ -34,13 +36,16 @@ export class GridLoader {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ surface, resolution: this.resolution }),
       });
-      const body = await response.json();
-      if (!response.ok) throw new Error(body.message ?? response.statusText);
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok) {
+        if (!this.queued) this.onError(body.message ?? `${response.status} ${response.statusText}`, surface, body.detail ?? []);
+        return;
+      }
       if (this.cache.size > 32) this.cache.clear();
       this.cache.set(JSON.stringify(surface), body);
       if (!this.queued) this.onGrid(surface, body);
     } catch (err) {
-      this.onError(err.message);
+      if (!this.queued) this.onError(err.message, surface, []);
     } finally {
       this.inFlight = false;
       this.next();

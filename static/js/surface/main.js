@@ -4,7 +4,20 @@ import { pinStage } from "../dom.js";
 import { Banner } from "../banner.js";
 import { bindLanguageToggle, catalogText, onLanguageChange, setText, t } from "../i18n.js";
 import { formatNumber } from "../numbers.js";
-import { completeRun, completeSurfaceParams, HIDEABLE, normalizeState, parseHash, runSpec, serializeState, toSpec } from "../state.js";
+import {
+  completeRun,
+  completeSurfaceParams,
+  CUSTOM,
+  customStart,
+  HIDEABLE,
+  normalizeState,
+  parseHash,
+  runSpec,
+  serializeState,
+  surfaceOf,
+  surfaceSpec,
+  toSpec,
+} from "../state.js";
 import { nudgeRate } from "../share.js";
 import { download, downloadBlob, trajectoriesCsv, trajectoriesJson } from "../export.js";
 import { applyHidden, HashWriter, startPage } from "../page.js";
@@ -49,22 +62,17 @@ class SurfaceLab {
     this.grid = null;
     this.loss = new LossChart($("loss"));
     this.grad = new LossChart($("grad"), { field: "gradNorm" });
+    this.wantedGrid = null; // the surface spec (JSON) whose grid the map is waiting for
+    this.sendOnGrid = false; // a switch to a custom surface: the runs follow once its grid is in
+    this.customMemory = null; // the last custom surface drawn, for a return to "Custom f(x, y)"
     this.grids = new GridLoader({
-      onGrid: (surface, grid) => {
-        if (surface.name !== this.state.surface) return;
-        document.querySelector(".charts").classList.toggle("wide-map", isWideDomain(this.surface.domain));
-        this.contour.setSurface(this.surface, grid);
-        this.surface3d.setSurface(this.surface, grid);
-        this.grid = grid;
-        this.showViews();
-        this.sweeps.setGrid(surface, grid);
-        this.requestRender();
-      },
-      onError: (message) => this.banner.show("grid", "error", "banner.error", { message }),
+      onGrid: (surface, grid) => this.receiveGrid(surface, grid),
+      onError: (message, surface, detail) => this.gridRefused(message, surface, detail),
     });
     this.surfacePanel = new SurfacePanel($("surface-panel"), catalog, state, {
       surface: (name) => this.changeSurface(name),
       params: (params) => this.changeSurfaceParams(params),
+      custom: (custom) => this.changeCustom(custom),
       steps: (steps) => {
         this.state.steps = steps;
         this.runList.setSteps(steps);
@@ -126,18 +134,30 @@ class SurfaceLab {
     applyHidden(this.state.hide);
     renderAbout($("about"), this.surface);
     this.contour.setStart(state.start);
-    this.grids.load(this.surfaceSpec());
+    this.loadGrid(this.surfaceSpec());
     this.listen();
     this.saveHash();
     pinStage(document.querySelector(".stage")); // the charts stay in view beside a long run list
   }
 
+  /** The surface on display: its catalog entry, or a custom surface's expression and domain. */
   get surface() {
-    return this.catalog.surfaces.find((s) => s.name === this.state.surface);
+    return surfaceOf(this.state, this.catalog);
   }
 
+  /** The surface as the server takes it (grid, live session, sweeps, curvature). */
   surfaceSpec() {
-    return { name: this.state.surface, params: { ...this.state.params } };
+    return surfaceSpec(this.state);
+  }
+
+  /** Whether the paths on display were computed on the surface on display (a typed surface's runs come
+   * back a moment after its map). */
+  pathsOnSurface() {
+    const header = this.paths?.header;
+    if (!header || header.surface !== this.state.surface) return false;
+    if (this.state.surface !== CUSTOM) return true;
+    const { expression, domain } = header.surface_params ?? {};
+    return expression === this.state.expr && JSON.stringify(domain) === JSON.stringify(this.state.domain);
   }
 
   // --- the lesson: the run stays hidden until the student predicts -----------------------------
@@ -305,6 +325,11 @@ class SurfaceLab {
     });
     session.on("error", (message) => {
       this.banner.show("ws-error", "error", "banner.error", { message: message.message }, { timeout: 12000 });
+      // A custom surface refused by the live session (its start where f is undefined): said under the formula too.
+      if (this.state.surface === CUSTOM && /surface\.custom|f\(x, y\)/.test(message.message ?? "")) {
+        this.surfacePanel.editor.showError(message.message);
+        this.sessionRefused = true; // cleared by the next paths the session accepts
+      }
       if (this.paths && !this.concealed) this.runList.setStatuses(this.paths.runs);
       this.setBusy(false);
     });
@@ -326,21 +351,92 @@ class SurfaceLab {
   }
 
   changeSurface(name) {
-    const surface = this.catalog.surfaces.find((s) => s.name === name);
-    this.state.surface = name;
-    this.state.params = completeSurfaceParams(surface, {});
+    if (this.state.surface === CUSTOM) this.customMemory = { expr: this.state.expr, domain: this.state.domain };
+    if (name === CUSTOM) {
+      const grammar = this.catalog.custom_surface;
+      const { expr, domain } = this.customMemory ?? { expr: grammar.default_expression, domain: grammar.default_domain };
+      Object.assign(this.state, { surface: CUSTOM, params: {}, expr, domain: domain.map((r) => [...r]) });
+    } else {
+      Object.assign(this.state, { surface: name, params: completeSurfaceParams(this.catalog.surfaces.find((s) => s.name === name), {}), expr: null, domain: null });
+    }
+    const surface = this.surface;
     this.state.start = [...surface.default_start];
     this.surfacePanel.buildParams();
     this.surfacePanel.setStart(this.state.start);
     this.contour.setStart(this.state.start);
     renderAbout($("about"), surface);
-    this.grids.load(this.surfaceSpec());
+    this.loadGrid(this.surfaceSpec());
+    // A typed surface goes to the runs with its grid, which tells where f is defined (the start must be).
+    this.sendOnGrid = name === CUSTOM;
+    if (!this.sendOnGrid) this.changeSpec({ surface: this.surfaceSpec(), start: this.state.start });
+    else {
+      this.runList.cards.forEach((c) => c.setPending());
+      this.setBusy(true);
+      this.saveHash();
+    }
+  }
+
+  /** Ask for the grid of `spec`; the map keeps what it shows until that grid (or a newer ask's) arrives. */
+  loadGrid(spec) {
+    this.wantedGrid = JSON.stringify(spec);
+    this.grids.load(spec);
+  }
+
+  receiveGrid(surface, grid) {
+    const key = JSON.stringify(surface);
+    if (key !== this.wantedGrid) return; // overtaken by a newer ask
+    if (surface.name === CUSTOM) {
+      this.surfacePanel.editor.clearError();
+      if (this.sendOnGrid || key !== JSON.stringify(this.surfaceSpec())) this.commitCustom(surface, grid);
+    }
+    document.querySelector(".charts").classList.toggle("wide-map", isWideDomain(this.surface.domain));
+    this.contour.setSurface(this.surface, grid);
+    this.surface3d.setSurface(this.surface, grid);
+    this.grid = grid;
+    this.showViews();
+    this.sweeps.setGrid(surface, grid);
+    this.requestRender();
+  }
+
+  /** A grid refused. A typed expression's refusal is shown under it (the characters it points at marked)
+   * and changes nothing else: the map, the runs and the link keep the last surface that worked. */
+  gridRefused(message, surface, detail) {
+    if (JSON.stringify(surface) !== this.wantedGrid) return;
+    if (surface.name === CUSTOM && this.state.surface === CUSTOM) {
+      const ctx = detail.map((d) => d.ctx).find((c) => c && Number.isInteger(c.position)) ?? null;
+      this.surfacePanel.editor.showError(message, ctx);
+      this.wantedGrid = JSON.stringify(this.surfaceSpec());
+      return;
+    }
+    this.banner.show("grid", "error", "banner.error", { message });
+  }
+
+  /** The editor's expression and domain, typed: drawn and run once the server has sampled them. */
+  changeCustom({ expression, domain }) {
+    if (this.readOnly || this.state.surface !== CUSTOM) return;
+    this.loadGrid({ name: CUSTOM, expression, domain });
+  }
+
+  /** A typed surface the server accepted becomes the page's: the link, the start (kept where f is defined
+   * on the new domain, else moved), the description, and the runs. */
+  commitCustom(surface, grid) {
+    this.sendOnGrid = false;
+    this.state.expr = surface.expression;
+    this.state.domain = surface.domain.map((r) => [...r]);
+    this.customMemory = { expr: this.state.expr, domain: this.state.domain };
+    const start = definedStart(grid, this.state.start, this.state.domain);
+    if (start !== this.state.start) {
+      this.state.start = start;
+      this.surfacePanel.setStart(start);
+      this.contour.setStart(start);
+    }
+    renderAbout($("about"), this.surface);
     this.changeSpec({ surface: this.surfaceSpec(), start: this.state.start });
   }
 
   changeSurfaceParams(params) {
     this.state.params = params;
-    this.grids.load(this.surfaceSpec());
+    this.loadGrid(this.surfaceSpec());
     this.changeSpec({ surface: this.surfaceSpec() });
   }
 
@@ -359,6 +455,10 @@ class SurfaceLab {
 
   receivePaths(frame) {
     this.paths = frame;
+    if (this.sessionRefused) {
+      this.sessionRefused = false;
+      this.surfacePanel.editor?.clearError();
+    }
     this.setBusy(false);
     if (!this.concealed) {
       this.runList.setStatuses(frame.runs); // a run card's status would give the answer away
@@ -506,6 +606,37 @@ class SurfaceLab {
     $("player").inert = on || this.concealed;
     if (!on) this.followed = null;
   }
+}
+
+/** The grid value nearest to (x, y) (null where f is undefined). */
+function gridValue(grid, [x, y]) {
+  const nearest = (axis, v) => {
+    let best = 0;
+    for (let k = 1; k < axis.length; k++) if (Math.abs(axis[k] - v) < Math.abs(axis[best] - v)) best = k;
+    return best;
+  };
+  return grid.z[nearest(grid.y, y)]?.[nearest(grid.x, x)] ?? null;
+}
+
+/**
+ * A start for a typed surface: `start` itself when it lies in the domain where f is defined; else the
+ * domain's default start, or the grid node nearest to it where f is defined. Returns `start` unchanged
+ * (the same array) when it stays.
+ */
+function definedStart(grid, start, [xr, yr]) {
+  const inside = start[0] >= xr[0] && start[0] <= xr[1] && start[1] >= yr[0] && start[1] <= yr[1];
+  if (inside && gridValue(grid, start) !== null) return start;
+  const fallback = customStart([xr, yr]);
+  if (gridValue(grid, fallback) !== null) return fallback;
+  let best = null;
+  let distance = Infinity;
+  grid.z.forEach((row, i) =>
+    row.forEach((v, j) => {
+      const d = Math.hypot(grid.x[j] - fallback[0], grid.y[i] - fallback[1]);
+      if (v !== null && d < distance) (best = [grid.x[j], grid.y[i]]), (distance = d);
+    }),
+  );
+  return best ?? fallback;
 }
 
 /** The gradient field's arrows ({x, y} polylines) as one line trace under the paths. */

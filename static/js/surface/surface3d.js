@@ -141,7 +141,7 @@ export class Surface3DChart {
     const aspect = (xr[1] - xr[0]) / (yr[1] - yr[0]);
     const axis = { backgroundcolor: "#fbfcfd", gridcolor: "#d5dbe3", showbackground: true, zeroline: false };
     return {
-      uirevision: this.surface.name,
+      uirevision: JSON.stringify([this.surface.name, this.surface.domain]),
       margin: { l: 4, r: 4, t: 0, b: 0 },
       font: FONT,
       paper_bgcolor: "rgba(0,0,0,0)",

@@ -5,8 +5,9 @@
 import { el, setChildren } from "../dom.js";
 import { catalogText, setText, t } from "../i18n.js";
 import { formatNumber, formatPoint } from "../numbers.js";
-import { runSpec } from "../state.js";
+import { runSpec, surfaceSpec } from "../state.js";
 import { byKey, selectField, textField } from "../widgets.js";
+import { contourLevels } from "./charts.js";
 import { BASIN_COLORS, DIVERGED_COLOR, NEVER_COLOR, STALLED_COLOR, SweepChart } from "./sweepchart.js";
 import {
   axisChoices,
@@ -14,6 +15,7 @@ import {
   decadeTicks,
   defaultAxes,
   defaultRange,
+  endClusters,
   GRID_SIZES,
   heatLayers,
   MAX_SWEEP_STEPS,
@@ -208,7 +210,7 @@ export class SweepPanel {
     const tolerance = Number(this.toleranceField.input.value);
     return {
       body: sweepRequest({
-        surface: { name: state.surface, params: { ...state.params } },
+        surface: surfaceSpec(state),
         domain: this.lab.surface.domain,
         start: [...state.start],
         steps: state.steps,
@@ -231,6 +233,7 @@ export class SweepPanel {
     this.request = request;
     const mode = this.mode;
     const runIndex = this.runIndex;
+    const surface = this.lab.surface; // its minima and domain, as swept
     this.setBusy(true);
     const began = performance.now();
     try {
@@ -242,7 +245,7 @@ export class SweepPanel {
       });
       const answer = await response.json().catch(() => ({ message: response.statusText }));
       if (!response.ok) throw new Error(answer.message || response.statusText);
-      this.results[mode] = { answer, body, runIndex, ms: Math.round(performance.now() - began) };
+      this.results[mode] = { answer, body, runIndex, surface, ms: Math.round(performance.now() - began) };
       this.showMessage(null);
       if (this.mode === mode) this.render();
     } catch (err) {
@@ -352,12 +355,14 @@ export class SweepPanel {
 
   renderBasins(result) {
     const { answer } = result;
-    const surface = this.lab.catalog.surfaces.find((s) => s.name === result.body.surface.name);
-    const minima = surface.minima;
+    const surface = result.surface;
+    // A typed surface has no known minima: the places where most of its starts end stand in for them.
+    const ends = Boolean(surface.custom);
+    const minima = ends ? endClusters(answer, surface.domain) : surface.minima;
     const { category, counts } = classifyBasins(answer, minima, surface.domain);
     const colors = [...minima.map((_, k) => BASIN_COLORS[k % BASIN_COLORS.length]), STALLED_COLOR, DIVERGED_COLOR];
     const [xs, ys] = answer.axes.map((a) => a.values);
-    const text = transpose(answer.status, (status, i, j) => this.basinText(answer, category[i][j], minima, i, j));
+    const text = transpose(answer.status, (status, i, j) => this.basinText(answer, category[i][j], minima, i, j, ends));
     const grid = this.grid?.surface === JSON.stringify(result.body.surface) ? this.grid.grid : null;
     this.chart.showBasins({
       x: xs,
@@ -370,7 +375,7 @@ export class SweepPanel {
       contour: grid && { x: grid.x, y: grid.y, z: grid.log_levels ? this.logLevels(grid.z) : grid.z },
       marker: this.marker(),
     });
-    setText(this.caption, "sweep.captionBasin", { run: this.runLabel(result), steps: answer.steps });
+    setText(this.caption, ends ? "sweep.captionBasinEnds" : "sweep.captionBasin", { run: this.runLabel(result), steps: answer.steps });
     this.caption.hidden = false;
     const total = xs.length * ys.length;
     const share = (n) => ({ key: "sweep.legendShare", args: { share: Math.round((100 * n) / total) } });
@@ -378,13 +383,13 @@ export class SweepPanel {
       const [x, y] = formatPoint(m);
       return this.legendItem(colors[k], "sweep.legendMinimum", { x, y }, share(counts[k]));
     });
-    items.push(this.legendItem(STALLED_COLOR, "sweep.legendStalled", null, share(counts[minima.length])));
+    items.push(this.legendItem(STALLED_COLOR, ends ? "sweep.legendElsewhere" : "sweep.legendStalled", null, share(counts[minima.length])));
     items.push(this.legendItem(DIVERGED_COLOR, "sweep.legendDiverged", null, share(counts[minima.length + 1])));
     items.push(this.legendRing("#111827", "sweep.legendStart"));
     setChildren(this.legend, items);
   }
 
-  basinText(answer, k, minima, i, j) {
+  basinText(answer, k, minima, i, j, ends = false) {
     const [x, y] = formatPoint([answer.axes[0].values[i], answer.axes[1].values[j]]);
     const lines = [t("sweep.hoverStart", { x, y })];
     if (answer.status[i][j] === "diverged") {
@@ -392,15 +397,13 @@ export class SweepPanel {
     } else {
       const [mx, my] = formatPoint(answer.final_point[i][j]);
       const loss = formatNumber(answer.final_loss[i][j], 3);
-      lines.push(t(k < minima.length ? "sweep.hoverMinimum" : "sweep.hoverStalled", { mx, my, loss }));
+      lines.push(t(k < minima.length ? (ends ? "sweep.hoverEnd" : "sweep.hoverMinimum") : "sweep.hoverStalled", { mx, my, loss }));
     }
     return lines.join("<br>");
   }
 
   logLevels(z) {
-    let min = Infinity;
-    for (const row of z) for (const v of row) if (v < min) min = v;
-    return z.map((row) => row.map((v) => Math.log10(v - min + 1e-3)));
+    return contourLevels(z, true);
   }
 
   legendItem(color, key, args = null, share = null) {
@@ -451,7 +454,7 @@ export class SweepPanel {
       note = ["sweep.otherOptimizer", { n: result.runIndex + 1 }];
     } else {
       const now = {
-        surface: { name: state.surface, params: { ...state.params } },
+        surface: surfaceSpec(state),
         start: [...state.start],
         steps: state.steps,
         noise: { sigma: state.sigma, seed: state.seed },

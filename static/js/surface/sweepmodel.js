@@ -130,6 +130,32 @@ export function classifyBasins(answer, minima, domain, radius = null) {
   return { category, counts };
 }
 
+/**
+ * Where the starts of a basin map ended, for a surface whose minima are not known (a typed one): the ok
+ * cells' final points gathered greedily within `radius` (2 % of the domain's diagonal), each place kept
+ * when at least `share` of the cells end there, the most reached first, at most `most` of them.
+ */
+export function endClusters(answer, domain, { most = 6, share = 0.01, radius = null } = {}) {
+  const [[x0, x1], [y0, y1]] = domain;
+  const r = radius ?? 0.02 * Math.hypot(x1 - x0, y1 - y0);
+  const places = []; // {x, y, n}: the first point of each place, and how many cells end there
+  let total = 0;
+  answer.final_point.forEach((column, i) =>
+    column.forEach((point, j) => {
+      total += 1;
+      if (answer.status[i][j] !== "ok" || !point) return;
+      const near = places.find((p) => Math.hypot(point[0] - p.x, point[1] - p.y) <= r);
+      if (near) near.n += 1;
+      else if (places.length < 512) places.push({ x: point[0], y: point[1], n: 1 });
+    }),
+  );
+  return places
+    .filter((p) => p.n >= share * total)
+    .sort((a, b) => b.n - a.n)
+    .slice(0, most)
+    .map((p) => [p.x, p.y]);
+}
+
 /** A Plotly colourscale that paints integer category k (z = k + 0.5, zmin 0, zmax colors.length) in colors[k]. */
 export function categoryScale(colors) {
   const n = colors.length;

@@ -1,0 +1,41 @@
+// UI strings of the surface lab's typed surfaces (the custom f(x, y) editor, its description and basin
+// maps); merged into i18n.js's table.
+
+export default {
+  en: {
+    "surface.custom": "Custom f(x, y)",
+    "custom.expression": "f(x, y) =",
+    "custom.hint": "Allowed: numbers, x, y, {operators}, ( ); {functions}; {binary}; {constants}; at most {max} characters.",
+    "custom.domain": "Domain",
+    "custom.from": "{axis} from",
+    "custom.to": "to",
+    "custom.lowLabel": "{axis} from",
+    "custom.highLabel": "{axis} to",
+    "custom.badDomain": "Give numbers, each range from < to, within ±{max}.",
+    "custom.about": "Your own formula, sampled on the map's grid; blank parts of the map are where it is undefined.",
+    "custom.minima": "not known (a basin map in the sweep panel shows where starts end)",
+    "sweep.captionBasinEnds": "Each cell is a start of {run}, coloured by the place (★) it ends at after {steps} steps (the places most starts reach); light: ends elsewhere; grey: diverged. Click a cell to start there.",
+    "sweep.legendElsewhere": "ends elsewhere",
+    "sweep.hoverEnd": "→ ends at ({mx}, {my}), loss {loss}",
+    "section.curvature": "Curvature panel",
+    "section.stepsize": "Effective step sizes",
+  },
+  zh: {
+    "surface.custom": "自定义 f(x, y)",
+    "custom.expression": "f(x, y) =",
+    "custom.hint": "可用：数字、x、y、{operators}、括号；{functions}；{binary}；{constants}；最多 {max} 个字符。",
+    "custom.domain": "定义域",
+    "custom.from": "{axis} 从",
+    "custom.to": "到",
+    "custom.lowLabel": "{axis} 下限",
+    "custom.highLabel": "{axis} 上限",
+    "custom.badDomain": "请输入数字，每个范围下限 < 上限，且在 ±{max} 以内。",
+    "custom.about": "你自己输入的公式，在图的网格上取样；图中空白处是公式无定义的地方。",
+    "custom.minima": "未知（扫描面板中的吸引域图会显示各起点最终停在哪里）",
+    "sweep.captionBasinEnds": "每个格子是 {run} 的一个起点，颜色表示 {steps} 步后停在的位置（★，多数起点到达的地方）；浅色：停在别处；灰色：发散。点击格子从那里出发。",
+    "sweep.legendElsewhere": "停在别处",
+    "sweep.hoverEnd": "→ 停在 ({mx}, {my})，损失 {loss}",
+    "section.curvature": "曲率面板",
+    "section.stepsize": "有效步长",
+  },
+};
