@@ -4,7 +4,7 @@ A network with hidden widths :math:`w_1 \dots w_H` lives in a bucket of width :m
 (:mod:`engine.network.buckets`) and depth :data:`~engine.network.buckets.MAX_DEPTH` = D::
 
     {"W_in": (2, W), "b_in": (W,),                 hidden layer 1
-     "W_hid": (D - 1, W, W), "b_hid": (D - 1, W),  hidden layers 2..D, stacked for lax.scan
+     "W_hid": (D - 1, W, W), "b_hid": (D - 1, W),  hidden layers 2..D, stacked
      "gamma": (D, W), "beta": (D, W),              batch norm of each hidden layer
      "W_out": (W, K), "b_out": (K,)}               output layer, K = MAX_CLASSES logits
 
@@ -17,7 +17,8 @@ computes
   a = f(z) \odot m_\ell, \quad h' = [h +]\ \mathrm{dropout}(a)
 
 with :math:`m_\ell` the mask of its real units; a layer beyond the network's depth is skipped
-(``lax.cond``, so it costs nothing) and passes :math:`h` on. The residual :math:`h +` is added where
+(``lax.cond``, so it costs nothing) and passes :math:`h` on. The layers are unrolled (a Python loop,
+not ``lax.scan``): XLA:CPU then runs a small network about twice as fast. The residual :math:`h +` is added where
 the layer's input and output widths match. The activation (``lax.switch``), batch norm and residual
 connections are traced too (:class:`Arch`): only the width bucket, the batch shape and ``train`` are
 static.
@@ -266,31 +267,23 @@ def forward(
     z0 = x @ params["W_in"] + params["b_in"]
     h, first, first_running = layer(0, x_wide, z0, params["gamma"][0], params["beta"][0], running_at(0))
 
-    def hidden(h, xs):
-        index, w, b, gamma, beta, mean, var = xs
+    traces, runnings = [first], [first_running]
+    for index in range(1, MAX_DEPTH):
+        w, b = params["W_hid"][index - 1], params["b_hid"][index - 1]
+        running = running_at(index)
 
-        def active(h):
-            return layer(index, h, h @ w + b, gamma, beta, {"mean": mean, "var": var})
+        def active(h, w=w, b=b, index=index, running=running):
+            return layer(index, h, h @ w + b, params["gamma"][index], params["beta"][index], running)
 
-        def skipped(h):
+        def skipped(h, running=running):
             zero = jnp.zeros_like(h)
-            return h, {"pre": zero, "act": zero}, {"mean": mean, "var": var}
+            return h, {"pre": zero, "act": zero}, running
 
         h, trace, running = jax.lax.cond(index < arch.depth, active, skipped, h)
-        return h, (trace, running)
-
-    xs = (
-        jnp.arange(1, MAX_DEPTH),
-        params["W_hid"],
-        params["b_hid"],
-        params["gamma"][1:],
-        params["beta"][1:],
-        bn_state["mean"][1:],
-        bn_state["var"][1:],
-    )
-    h, (rest, rest_running) = jax.lax.scan(hidden, h, xs)
-    trace = jax.tree.map(lambda a, b: jnp.concatenate([a[None], b]), first, rest)
-    new_state = jax.tree.map(lambda a, b: jnp.concatenate([a[None], b]), first_running, rest_running)
+        traces.append(trace)
+        runnings.append(running)
+    trace = jax.tree.map(lambda *a: jnp.stack(a), *traces)
+    new_state = jax.tree.map(lambda *a: jnp.stack(a), *runnings)
     logits = h @ params["W_out"] + params["b_out"]
     return jnp.where(arch.logits, logits, MASKED_LOGIT), new_state, trace
 
