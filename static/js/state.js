@@ -114,7 +114,7 @@ export const PROPS = [
 ];
 
 /** Sections that `<name>_hide=true` can hide (classrooms, embeds). */
-export const HIDEABLE = ["surface", "noise", "runs", "player", "loss", "grad", "about", "intro", "header", "export", "sweep", "curvature", "stepsize"];
+export const HIDEABLE = ["surface", "noise", "runs", "player", "loss", "grad", "about", "intro", "header", "export", "sweep", "curvature", "stepsize", "theory"];
 
 /**
  * Hash text → a partial state; unreadable properties are skipped (and reported in `problems`).

@@ -319,11 +319,20 @@ export class ContourChart {
   }
 }
 
-/** Ticks of a log axis spanning `decades`: every decade (every other past 12); 1, 2, 5 within one or two
+/** Ticks of a log axis spanning `decades`: every decade (every k-th past 12, about a dozen); 1, 2, 5 within one or two
  * (Plotly's own choice there labels every digit, a cramped column); Plotly's choice for a sliver. */
 function logTickStep(decades) {
-  if (decades >= 2) return decades > 12 ? 2 : 1;
+  if (decades >= 2) return Math.max(1, Math.ceil(decades / 12)); // at most about a dozen labels
   return decades >= 0.5 ? "D2" : undefined;
+}
+
+/** A "#rrggbb" colour `share` of the way to black (a dashed line over a solid one of its own colour). */
+function darken(color, share) {
+  const match = /^#([0-9a-f]{6})$/i.exec(color);
+  if (!match) return color;
+  const n = parseInt(match[1], 16);
+  const channel = (shift) => Math.round(((n >> shift) & 255) * (1 - share));
+  return `rgb(${channel(16)}, ${channel(8)}, ${channel(0)})`;
 }
 
 /** A per-step series of every run (loss, or gradient norm with `field: "gradNorm"`) with the cursor. */
@@ -332,6 +341,7 @@ export class LossChart {
     this.div = div;
     this.field = field;
     this.runs = [];
+    this.guides = [];
     this.steps = 0;
     this.cursor = 0;
     this.labels = { step: "step", loss: "loss", lossLog: "loss (log scale)" };
@@ -343,6 +353,12 @@ export class LossChart {
   setRuns(runs, steps) {
     this.runs = runs;
     this.steps = steps;
+  }
+
+  /** Dashed lines under the runs (the loss theory predicts): [{x, y, color, name}]; they leave the y range
+   * to the runs. */
+  setGuides(guides) {
+    this.guides = guides;
   }
 
   setLabels(labels) {
@@ -395,6 +411,16 @@ export class LossChart {
 
   render() {
     if (!this.runs.length) return;
+    const guides = this.guides.map((g) => ({
+      type: "scatter",
+      mode: "lines",
+      x: g.x,
+      y: g.y,
+      line: { color: darken(g.color, 0.35), width: 1.8, dash: "dash" },
+      hoverinfo: "skip",
+      showlegend: false,
+      meta: { role: "predicted", name: g.name },
+    }));
     const traces = this.runs.map((run, i) => ({
       type: "scatter",
       mode: "lines",
@@ -420,7 +446,7 @@ export class LossChart {
       yaxis: { ...AXIS, automargin: true, range: range?.range, autorange: range ? false : true, dtick: range?.dtick, type: log ? "log" : "linear", exponentformat: "power", title: { text: log ? this.labels.lossLog : this.labels.loss, standoff: 10 } },
       shapes: this.cursorShapes(),
     };
-    Plotly.react(this.div, traces, layout, config());
+    Plotly.react(this.div, [...traces, ...guides], layout, config()); // the dashes over their run's line
     this.rendered = true;
   }
 }

@@ -35,6 +35,7 @@ import { SurfaceSession } from "./session.js";
 import { StepSizePanel } from "./stepsize.js";
 import { Surface3DChart } from "./surface3d.js";
 import { SweepPanel } from "./sweep.js";
+import { predictedLoss, TheoryPanel } from "./theory.js";
 import { bindShareLive, followRoom, publishView, showView, syncPlayer } from "./following.js";
 import { followedRoom } from "../follow.js";
 
@@ -100,6 +101,12 @@ class SurfaceLab {
     });
     this.curvature = new CurvaturePanel($("curvature"), this, this.contour);
     this.stepSizes = new StepSizePanel($("step-size"), this);
+    this.theory = new TheoryPanel(document.querySelector(".theory-card"), $("theory"), this, {
+      useOptimum: (index, values) => {
+        const run = this.state.runs[index];
+        if (run) this.loadRun(index, { ...structuredClone(run), hyperparameters: { ...run.hyperparameters, ...values } });
+      },
+    });
     $("toggle-field").addEventListener("click", () => this.toggleView("field"));
     $("toggle-3d").addEventListener("click", () => this.toggleView("threeD"));
     this.player = new Player($("player"), readOnlyGuard(this, {
@@ -529,6 +536,7 @@ class SurfaceLab {
     this.contour.cursor = this.cursorPoints();
     this.contour.render();
     this.loss.setRuns(runs, this.paths?.header.steps ?? this.state.steps);
+    this.loss.setGuides(this.theoryGuides(runs));
     this.loss.cursor = this.state.cursor;
     this.loss.render();
     this.grad.setRuns(runs, this.paths?.header.steps ?? this.state.steps);
@@ -540,10 +548,20 @@ class SurfaceLab {
     this.stepSizes.cursor = this.state.cursor;
     this.stepSizes.render();
     this.curvature.follow();
+    this.theory.update();
     $("loss-empty").hidden = runs.length > 0 || this.concealed;
     $("export-webm").disabled = !runs.length;
     $("loss-concealed").hidden = !this.concealed;
     renderLegend($("legend"), runs);
+  }
+
+  /** The loss theory predicts for each quadratic run it describes: dashed, in the run's colour. */
+  theoryGuides(runs) {
+    if (this.state.surface !== "quadratic" || !this.paths) return [];
+    return runs.flatMap((run) => {
+      const points = predictedLoss(run, this.paths.header.steps);
+      return points ? [{ x: points.map((p) => p[0]), y: points.map((p) => p[1]), color: run.color, name: run.name }] : [];
+    });
   }
 
   drawCursor() {
@@ -567,6 +585,7 @@ class SurfaceLab {
     this.runList.relabel();
     this.sweeps.relabel();
     this.curvature.relabel();
+    this.theory.update(true);
     this.surface3d.setLabels({ height: t("axis.height"), heightLog: t("axis.heightLog") });
     this.player.renderCursor(); // its screen-reader text
     this.loss.setLabels({ step: t("axis.step"), loss: t("axis.loss"), lossLog: t("axis.lossLog") });

@@ -8,6 +8,7 @@ import { formatNumber } from "../numbers.js";
 import { switchOptimizer } from "../state.js";
 import { byCatalog, byKey, selectField, slider, textField } from "../widgets.js";
 import { RatePreview } from "./ratepreview.js";
+import { TerminalVelocity } from "./theory.js";
 
 const CLIP_RANGE = { min: 1e-6, max: 1e6, default: 1 };
 const CLIP_SCALE = { scale: "log", min: 1e-3, max: 1e3 };
@@ -88,6 +89,9 @@ export class RunCard {
     this.labelRule();
     const reference = el("p", { class: "reference" }, spec.reference);
 
+    // Momentum's terminal velocity 1/(1−α) under its slider (the catalog names the methods and the slider).
+    const velocity = spec.terminal_velocity ?? null;
+    this.velocity = velocity ? new TerminalVelocity(velocity.mathml) : null;
     const fields = spec.hyperparameters.map((h) =>
       slider({
         param: h,
@@ -95,10 +99,16 @@ export class RunCard {
         label: byCatalog(`hp.${h.name}`, h.title),
         onInput: (v) => {
           this.run.hyperparameters[h.name] = v;
+          if (h.name === velocity?.hyperparameter) this.velocity.set(v);
           this.emit();
         },
       }),
     );
+    const velocityField = fields.find((_, i) => spec.hyperparameters[i].name === velocity?.hyperparameter);
+    if (velocityField) {
+      velocityField.root.append(this.velocity.root);
+      this.velocity.set(this.run.hyperparameters[velocity.hyperparameter]);
+    }
     const sliders = fields.map((f) => f.root);
     this.rateField = fields.find((_, i) => spec.hyperparameters[i].name === "learning_rate") ?? null;
     this.rateNote = setText(el("p", { class: "note rate-note", hidden: true }), "run.rateFromSchedule");
