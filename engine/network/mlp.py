@@ -16,12 +16,14 @@ computes
   z = h W_\ell + b_\ell, \quad z \leftarrow \gamma \odot \mathrm{BN}(z) + \beta \ \text{(optional)}, \quad
   a = f(z) \odot m_\ell, \quad h' = [h +]\ \mathrm{dropout}(a)
 
-with :math:`m_\ell` the mask of its real units; a layer beyond the network's depth is skipped
-(``lax.cond``, so it costs nothing) and passes :math:`h` on. The layers are unrolled (a Python loop,
-not ``lax.scan``): XLA:CPU then runs a small network about twice as fast. The residual :math:`h +` is added where
-the layer's input and output widths match. The activation (``lax.switch``), batch norm and residual
-connections are traced too (:class:`Arch`): only the width bucket, the batch shape and ``train`` are
-static.
+with :math:`m_\ell` the mask of its real units; a layer beyond the network's depth is skipped and
+passes :math:`h` on. The layers are unrolled (a Python loop, not ``lax.scan``): XLA:CPU then runs a
+small network about twice as fast. The residual :math:`h +` is added where the layer's input and
+output widths match. Depth, activation, batch norm and dropout are traced switches
+(:func:`switch_recomputed`, whose backward pass recomputes the branch taken: a plain ``lax.cond``
+would fill the residuals of every branch not taken with zeros, which cost a small network more than
+its matrix products), residual connections a traced select (:class:`Arch`): only the width bucket,
+the batch shape and ``train`` are static.
 
 The output: :math:`K > 2` classes use logits :math:`0 \dots K-1` (softmax cross-entropy). Two classes
 use the single logit :math:`s` of a sigmoid as the pair :math:`(0, s)`: :math:`\mathrm{softmax}(0, s)_1
@@ -37,7 +39,8 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -178,27 +181,88 @@ def masked_moments(z: Array, mask: Array) -> tuple[Array, Array]:
     return mean, var
 
 
-def batch_normalize(z, gamma, beta, running, sample_mask, *, train: bool, momentum, eps: float = BN_EPS):
-    r"""Batch normalisation (Ioffe & Szegedy, 2015) of ``z`` ``(batch, units)``.
+def normalize(z: Array, gamma: Array, beta: Array, mean: Array, var: Array, eps: float = BN_EPS) -> Array:
+    r"""Batch normalisation (Ioffe & Szegedy, 2015) of ``z`` ``(batch, units)`` with statistics ``mean``, ``var``.
 
     .. math::
-      \hat z = \frac{z - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}}, \qquad y = \gamma \odot \hat z + \beta
+      \hat z = \frac{z - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad y = \gamma \odot \hat z + \beta
 
-    In training :math:`\mu_B, \sigma_B^2` are the (biased) mean and variance over the batch's real
-    samples, and the running statistics follow :math:`r \leftarrow m\,r + (1 - m)\,s_B` (momentum ``m``
-    weighs the *old* value, as in Keras/Flax). At evaluation the running statistics are used.
+    In training :math:`\mu, \sigma^2` are the (biased) mean and variance over the batch's real samples
+    (:func:`normalize_batch`), at evaluation the running statistics (:func:`updated_running`).
     """
-    if train:
-        mean, var = masked_moments(z, sample_mask)
-        m = jnp.asarray(momentum, jnp.float32)
-        new_running = {
-            "mean": m * running["mean"] + (1.0 - m) * jax.lax.stop_gradient(mean),
-            "var": m * running["var"] + (1.0 - m) * jax.lax.stop_gradient(var),
-        }
-    else:
-        mean, var = running["mean"], running["var"]
-        new_running = running
-    return gamma * (z - mean) * jax.lax.rsqrt(var + eps) + beta, new_running
+    return gamma * (z - mean) * jax.lax.rsqrt(var + eps) + beta
+
+
+def normalize_batch(z: Array, gamma: Array, beta: Array, sample_mask: Array) -> Array:
+    """:func:`normalize` with the moments of the batch's real samples (training mode)."""
+    return normalize(z, gamma, beta, *masked_moments(z, sample_mask))
+
+
+def updated_running(z: Array, running: BNState, sample_mask: Array, momentum: Array) -> BNState:
+    r"""The running statistics after a training batch: :math:`r \leftarrow m\,r + (1 - m)\,s_B` (momentum
+    ``m`` weighs the *old* value, as in Keras/Flax)."""
+    mean, var = masked_moments(z, sample_mask)
+    return {
+        "mean": momentum * running["mean"] + (1.0 - momentum) * mean,
+        "var": momentum * running["var"] + (1.0 - momentum) * var,
+    }
+
+
+_BN_TRAIN = (lambda z, gamma, beta, mask: z, normalize_batch)
+_BN_EVAL = (lambda z, gamma, beta, mean, var: z, normalize)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
+def switch_recomputed(branches: tuple[Callable, ...], index: Array, *operands):
+    """``lax.switch(index, branches, *operands)`` whose backward pass recomputes the branch taken.
+
+    Differentiating a plain ``lax.switch`` (or ``lax.cond``) saves the residuals of *every* branch, and
+    the branches not taken fill theirs with zeros: a traced activation (ten branches), batch norm or
+    dropout switched off would cost batch-sized buffers of zeros in every layer and step, several times
+    the matrix products of a small network. Here only the operands are kept, and the backward pass
+    is the VJP of the one branch ``index`` selects (a second evaluation of a cheap elementwise branch).
+    Operands that are not floating point (a PRNG key, a mask of bools) get no cotangent.
+    """
+    return jax.lax.switch(index, branches, *operands)
+
+
+def _switch_recomputed_fwd(branches, index, *operands):
+    return switch_recomputed(branches, index, *operands), (index, operands)
+
+
+def _differentiable(x) -> bool:
+    return jnp.issubdtype(jnp.result_type(x), jnp.floating)
+
+
+def _switch_recomputed_bwd(branches, residuals, cotangent):
+    index, operands = residuals
+    leaves, treedef = jax.tree.flatten(operands)
+    floats = [i for i, x in enumerate(leaves) if _differentiable(x)]
+
+    def pullback(branch):
+        def of_floats(*values):
+            merged = list(leaves)
+            for i, v in zip(floats, values, strict=True):
+                merged[i] = v
+            return branch(*jax.tree.unflatten(treedef, merged))
+
+        return lambda: jax.vjp(of_floats, *(leaves[i] for i in floats))[1](cotangent)
+
+    grads = jax.lax.switch(index, [pullback(b) for b in branches])
+    out: list = [None] * len(leaves)
+    for i, g in zip(floats, grads, strict=True):
+        out[i] = g
+    return (None, *jax.tree.unflatten(treedef, out))
+
+
+switch_recomputed.defvjp(_switch_recomputed_fwd, _switch_recomputed_bwd)
+
+
+def _dropped(x: Array, keep: Array, key: Array) -> Array:
+    return jnp.where(jax.random.bernoulli(key, keep, x.shape), x / jnp.maximum(keep, 1e-6), 0.0)
+
+
+_DROPOUT_BRANCHES = (lambda x, keep, key: x, _dropped)
 
 
 def dropout(x: Array, rate: Array | float, key: Array) -> Array:
@@ -210,18 +274,15 @@ def dropout(x: Array, rate: Array | float, key: Array) -> Array:
     so :math:`\mathbb{E}[\tilde x] = x`. ``rate = 0`` is the identity and draws no random numbers.
     """
     keep = 1.0 - jnp.asarray(rate, jnp.float32)
+    return switch_recomputed(_DROPOUT_BRANCHES, (keep < 1.0).astype(jnp.int32), x, keep, key)
 
-    def masked(x):
-        mask = jax.random.bernoulli(key, keep, x.shape)
-        return jnp.where(mask, x / jnp.maximum(keep, 1e-6), 0.0)
 
-    return jax.lax.cond(keep < 1.0, masked, lambda x: x, x)
+_ACTIVATION_BRANCHES = tuple(lambda z, a, f=ACTIVATIONS[n].apply: f(z, {"alpha": a}) for n in ACTIVATION_NAMES)
 
 
 def activate(z: Array, index: Array, alpha: Array) -> Array:
     """The activation ``ACTIVATION_NAMES[index]`` (traced) with parameter ``alpha``."""
-    branches = [lambda z, a, f=ACTIVATIONS[n].apply: f(z, {"alpha": a}) for n in ACTIVATION_NAMES]
-    return jax.lax.switch(index, branches, z, alpha)
+    return switch_recomputed(_ACTIVATION_BRANCHES, index, z, alpha)
 
 
 def forward(
@@ -237,12 +298,14 @@ def forward(
     key: Array | None = None,
     bn_momentum: Array | float = 0.9,
     mc_dropout: bool = False,
+    with_trace: bool = True,
 ) -> tuple[Array, BNState, dict[str, Array]]:
     """Run the network on ``x`` ``(batch, 2)``; ``sample_mask`` ``(batch,)`` marks the real samples.
 
     Returns ``(logits (batch, K), new_bn_state, trace)`` with ``trace["pre"]``, ``trace["act"]`` of
     shape ``(D, batch, W)``: ``z`` after batch norm and ``f(z)`` before dropout and residual (0 for
-    padded units and unused layers). Dropout is on when ``train`` or ``mc_dropout`` (then ``key``).
+    padded units and unused layers; ``{}`` unless ``with_trace``). Dropout is on when ``train`` or
+    ``mc_dropout`` (then ``key``).
     """
     use_dropout = train or mc_dropout
     if use_dropout and key is None:
@@ -251,14 +314,21 @@ def forward(
     arch = jax.tree.map(jnp.asarray, arch)
     units = arch.units
 
+    bn_branch = arch.batch_norm.astype(jnp.int32)
+
     def layer(index, h, z, gamma, beta, running):
-        normed, new_running = batch_normalize(z, gamma, beta, running, sample_mask, train=train, momentum=bn_momentum)
-        z = jnp.where(arch.batch_norm, normed, z)
-        running = jax.tree.map(lambda new, old: jnp.where(arch.batch_norm, new, old), new_running, running)
+        if train:
+            running = jax.lax.cond(
+                arch.batch_norm, updated_running, lambda z, r, *_: r, jax.lax.stop_gradient(z), running,
+                sample_mask, jnp.asarray(bn_momentum, jnp.float32),
+            )  # fmt: skip
+            z = switch_recomputed(_BN_TRAIN, bn_branch, z, gamma, beta, sample_mask)
+        else:
+            z = switch_recomputed(_BN_EVAL, bn_branch, z, gamma, beta, running["mean"], running["var"])
         a = activate(z, arch.activation, alpha) * units[index]
         out = dropout(a, dropout_rate, jax.random.fold_in(key, index)) if use_dropout else a
         h = jnp.where(arch.residual[index], h + out, out)
-        return h, {"pre": z, "act": a}, running
+        return h, ({"pre": z, "act": a} if with_trace else {}), running
 
     def running_at(i):
         return {"mean": bn_state["mean"][i], "var": bn_state["var"][i]}
@@ -269,20 +339,20 @@ def forward(
 
     traces, runnings = [first], [first_running]
     for index in range(1, MAX_DEPTH):
-        w, b = params["W_hid"][index - 1], params["b_hid"][index - 1]
-        running = running_at(index)
+        slot = (params["W_hid"][index - 1], params["b_hid"][index - 1], params["gamma"][index], params["beta"][index])
 
-        def active(h, w=w, b=b, index=index, running=running):
-            return layer(index, h, h @ w + b, params["gamma"][index], params["beta"][index], running)
+        def active(h, w, b, gamma, beta, running, index=index):
+            return layer(index, h, h @ w + b, gamma, beta, running)
 
-        def skipped(h, running=running):
+        def skipped(h, w, b, gamma, beta, running):
             zero = jnp.zeros_like(h)
-            return h, {"pre": zero, "act": zero}, running
+            return h, ({"pre": zero, "act": zero} if with_trace else {}), running
 
-        h, trace, running = jax.lax.cond(index < arch.depth, active, skipped, h)
+        used = (index < arch.depth).astype(jnp.int32)
+        h, trace, running = switch_recomputed((skipped, active), used, h, *slot, running_at(index))
         traces.append(trace)
         runnings.append(running)
-    trace = jax.tree.map(lambda *a: jnp.stack(a), *traces)
+    trace = jax.tree.map(lambda *a: jnp.stack(a), *traces) if with_trace else {}
     new_state = jax.tree.map(lambda *a: jnp.stack(a), *runnings)
     logits = h @ params["W_out"] + params["b_out"]
     return jnp.where(arch.logits, logits, MASKED_LOGIT), new_state, trace

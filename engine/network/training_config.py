@@ -238,8 +238,11 @@ def prng_key(seed: Array | int) -> Array:
     return jax.random.key(seed)
 
 
-def objective(arch_, values: TrainValues, params, bn_state, x, y, mask, key, dropout, *, train: bool = True):
-    """:func:`engine.network.mlp.loss_fn` of ``arch_`` and ``values`` (dropout rate given separately)."""
+def objective(
+    arch_, values: TrainValues, params, bn_state, x, y, mask, key, dropout, *, train: bool = True, with_trace=False
+):
+    """:func:`engine.network.mlp.loss_fn` of ``arch_`` and ``values`` (dropout rate given separately);
+    ``aux["trace"]`` (the statistics' activations) only ``with_trace``."""
     return mlp.loss_fn(
         params,
         bn_state,
@@ -254,6 +257,7 @@ def objective(arch_, values: TrainValues, params, bn_state, x, y, mask, key, dro
         dropout_rate=dropout,
         key=key,
         bn_momentum=values.bn_momentum,
+        with_trace=with_trace,
     )
 
 

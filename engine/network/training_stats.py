@@ -193,7 +193,17 @@ def chunk_stats(
     params, bn_state = state.params, state.bn_state
     width = params["W_in"].shape[1]
     (_, aux), grads = jax.value_and_grad(objective, argnums=2, has_aux=True)(
-        arch, values, params, bn_state, data.X_train, data.y_train, data.train_mask, None, 0.0, train=False
+        arch,
+        values,
+        params,
+        bn_state,
+        data.X_train,
+        data.y_train,
+        data.train_mask,
+        None,
+        0.0,
+        train=False,
+        with_trace=True,
     )
     grads = jax.tree.map(jnp.multiply, grads, mlp.param_masks(arch))
     w_norms = per_slot(params, lambda w: jnp.linalg.norm(w, axis=(-2, -1)))

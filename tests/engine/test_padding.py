@@ -208,3 +208,27 @@ def test_twenty_architectures_after_warm_up_compile_nothing():
                 int(rng.integers(17, 65)), int(rng.integers(65, 129)),
             )  # fmt: skip
     assert counter.count == 0
+
+
+def test_a_recomputed_switch_has_the_gradients_of_the_branch_it_takes():
+    """``switch_recomputed`` (the traced depth, activation, batch norm and dropout) differentiates like
+    the branch taken, and a PRNG-key operand gets no cotangent."""
+    from engine.network import mlp
+
+    z = jax.random.normal(jax.random.key(0), (6, 4))
+    for index, name in enumerate(mlp.ACTIVATION_NAMES):
+        switched = jax.grad(lambda z, a, i=index: jnp.sum(mlp.activate(z, jnp.int32(i), a) ** 2), argnums=(0, 1))
+        plain = jax.grad(lambda z, a, i=index: jnp.sum(mlp._ACTIVATION_BRANCHES[i](z, a) ** 2), argnums=(0, 1))
+        for got, want in zip(switched(z, jnp.float32(0.2)), plain(z, jnp.float32(0.2)), strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7, err_msg=name)
+    key = jax.random.key(3)
+    dropped = jax.grad(lambda z: jnp.sum(mlp.dropout(z, 0.5, key) ** 2))(z)
+    np.testing.assert_allclose(dropped, jax.grad(lambda z: jnp.sum(mlp._dropped(z, jnp.float32(0.5), key) ** 2))(z))
+    np.testing.assert_allclose(jax.grad(lambda z: jnp.sum(mlp.dropout(z, 0.0, key) ** 2))(z), 2 * z)
+    mask = jnp.ones((6,))
+    for on in (False, True):
+        got = jax.grad(
+            lambda z, on=on: jnp.sum(jnp.sin(mlp.switch_recomputed(mlp._BN_TRAIN, jnp.int32(on), z, 1.5, 0.1, mask)))
+        )(z)
+        want = jax.grad(lambda z, on=on: jnp.sum(jnp.sin(mlp.normalize_batch(z, 1.5, 0.1, mask) if on else z)))(z)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
