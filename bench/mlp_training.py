@@ -104,13 +104,13 @@ def engine_steps_only(X_train, y_train, hidden, steps=STEPS):
     data = make_data(config, X_train, y_train)
     state = init_training(config, values, data, jax.random.key(0))
     key = T.program_key(config)
-    run = T._steps_program(key.optimizer, key.batch, steps)
+    run = T._steps_program(key.optimizer, key.batch)
     arch = T.arch(config)
     pool = (data.pool_X, data.pool_y, data.n_train)
     holder = {"state": state}
 
     def chunk():
-        holder["state"], trace = run(holder["state"], arch, values, pool)
+        holder["state"], trace = run(holder["state"], arch, values, pool, np.int32(steps))
         jax.block_until_ready(trace)
 
     chunk()

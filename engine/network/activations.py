@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 Array = jax.Array
 ActivationFn = Callable[[Array, Mapping[str, Array]], Array]
@@ -216,7 +217,7 @@ def get_activation(name: str) -> ActivationSpec:
 
 
 def resolve_params(name: str, overrides: Mapping[str, float | Array] | None = None) -> dict[str, Array]:
-    """Defaults of ``name``'s parameters, updated by ``overrides``, as float32 scalar arrays.
+    """Defaults of ``name``'s parameters, updated by ``overrides``, as float32 scalars (:func:`as_float32`).
 
     Unknown override keys raise ``KeyError``. Values are not clipped (they may be tracers).
     """
@@ -225,7 +226,13 @@ def resolve_params(name: str, overrides: Mapping[str, float | Array] | None = No
     unknown = set(overrides) - set(spec.params)
     if unknown:
         raise KeyError(f"activation {name!r} has no parameter(s) {sorted(unknown)}")
-    return {key: jnp.asarray(overrides.get(key, p.default), jnp.float32) for key, p in spec.params.items()}
+    return {key: as_float32(overrides.get(key, p.default)) for key, p in spec.params.items()}
+
+
+def as_float32(value: float | Array) -> Array:
+    """A float32 scalar: a NumPy one for a number (converting it with ``jnp`` would run, and the first
+    time compile, a device op), a JAX one for an array or a tracer."""
+    return jnp.asarray(value, jnp.float32) if isinstance(value, jax.Array) else np.float32(value)
 
 
 def apply_activation(name: str, x: Array, params: Mapping[str, Array] | None = None) -> Array:

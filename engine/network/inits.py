@@ -37,7 +37,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from engine.network.activations import ParamSpec
+from engine.network.activations import ParamSpec, as_float32
 
 Array = jax.Array
 # (fan_in, fan_out, params) -> (a, b, c) of W = a N + b U + c
@@ -150,13 +150,14 @@ def get_init(name: str) -> InitSpec:
 
 
 def resolve_params(name: str, overrides: Mapping[str, float | Array] | None = None) -> dict[str, Array]:
-    """Defaults of ``name``'s parameters, updated by ``overrides``, as float32 scalar arrays."""
+    """Defaults of ``name``'s parameters, updated by ``overrides``, as float32 scalars
+    (:func:`~engine.network.activations.as_float32`)."""
     spec = get_init(name)
     overrides = dict(overrides or {})
     unknown = set(overrides) - set(spec.params)
     if unknown:
         raise KeyError(f"initializer {name!r} has no parameter(s) {sorted(unknown)}")
-    return {key: jnp.asarray(overrides.get(key, p.default), jnp.float32) for key, p in spec.params.items()}
+    return {key: as_float32(overrides.get(key, p.default)) for key, p in spec.params.items()}
 
 
 def init_coefficients(

@@ -1,12 +1,13 @@
-r"""MLP training with live per-layer statistics: one jitted ``lax.scan`` per chunk of steps.
+r"""MLP training with live per-layer statistics: one jitted loop of steps per chunk, then the statistics.
 
-Static vs traced. Only a network's width bucket, batch bucket, optimizer kind and chunk length
-select the compiled training program, and its width bucket, sample bucket, histogram bins and grid
-size the statistics program (:mod:`engine.network.buckets`). The architecture itself (depth, widths,
-activation, batch norm, residual connections, classes) is an :class:`~engine.network.mlp.Arch` of
-arrays, and :class:`TrainValues` (optimizer hyperparameters, schedule, clipping, dropout rate,
-``l1``, ``l2``, max-norm, activation parameter, batch-norm momentum, seed, batch size) are
-float32/int32 arrays: changing any of them never recompiles, and values take effect at the next step.
+Static vs traced. Only a network's width bucket, batch bucket and optimizer kind select the
+compiled training program (the chunk length is a traced count), and its width bucket, sample
+bucket, histogram bins and grid size the statistics program (:mod:`engine.network.buckets`). The
+architecture itself (depth, widths, activation, batch norm, residual connections, classes) is an
+:class:`~engine.network.mlp.Arch` of arrays, and :class:`TrainValues` (optimizer hyperparameters,
+schedule, clipping, dropout rate, ``l1``, ``l2``, max-norm, activation parameter, batch-norm
+momentum, seed, batch size) are float32/int32 arrays: changing any of them never recompiles, and
+values take effect at the next step.
 
 Step :math:`t` (0-based) on minibatch :math:`B_t`, with :math:`R` the penalty of
 :func:`engine.network.mlp.weight_penalty`:
@@ -100,6 +101,7 @@ __all__ = [
 Array = jax.Array
 
 MAX_STEPS = 100_000
+CHUNK_CAPACITY = 200  # updates per call of the steps program (a longer chunk takes several calls)
 BOUND = 1e6
 ORDER_LENGTH = buckets.MAX_SAMPLES + buckets.BATCHES[-1]
 DIVERGENCE_REASONS = (
@@ -220,15 +222,25 @@ def _train_step(optimizer: str, batch: int, arch_: mlp.Arch, state: TrainState, 
 
 
 @functools.cache
-def _steps_program(optimizer: str, batch: int, steps: int):
-    """``steps`` guarded updates; returns the state and the chunk's :class:`StepTrace`, gradients summed.
-    (The width bucket is the shape of the state: ``jax.jit`` keeps one executable per bucket.)"""
+def _steps_program(optimizer: str, batch: int):
+    """Up to :data:`CHUNK_CAPACITY` guarded updates, as many as the traced ``count``; returns the state
+    and the chunk's :class:`StepTrace` (per-step entries in the first ``count`` of ``CHUNK_CAPACITY``
+    slots, gradients summed). The chunk length is traced, so a new one never compiles. (The width
+    bucket is the shape of the state: ``jax.jit`` keeps one executable per bucket.)"""
 
-    def run(state: TrainState, arch_: mlp.Arch, values: TrainValues, pool):
+    def run(state: TrainState, arch_: mlp.Arch, values: TrainValues, pool, count):
         step = functools.partial(_train_step, optimizer, batch, arch_, values=values, pool=pool)
-        state, trace = jax.lax.scan(lambda s, _: step(s), state, length=steps)
-        applied = jnp.sum(trace.applied)
-        return state, StepTrace(trace.loss, trace.learning_rate, jnp.sum(trace.grad_abs_mean, axis=0), applied)
+
+        def one(i, carry):
+            state, losses, rates, grad_sum, applied = carry
+            state, trace = step(state)
+            losses, rates = losses.at[i].set(trace.loss), rates.at[i].set(trace.learning_rate)
+            return state, losses, rates, grad_sum + trace.grad_abs_mean, applied + trace.applied
+
+        empty = jnp.zeros((CHUNK_CAPACITY,), jnp.float32)
+        start = (state, empty, empty, jnp.zeros((buckets.MAX_DEPTH + 1,), jnp.float32), jnp.zeros((), jnp.int32))
+        state, losses, rates, grad_sum, applied = jax.lax.fori_loop(0, count, one, start)
+        return state, StepTrace(losses, rates, grad_sum, applied)
 
     return jax.jit(run)
 
@@ -267,15 +279,21 @@ def _chunk(config: NetworkConfig, steps: int) -> Chunk:
     def run(state: TrainState, values: TrainValues, data: TrainData) -> tuple[TrainState, ChunkStats]:
         batches_per_epoch(config, int(data.n_train))
         check_labels(config, data.y_train)
-        if steps:
-            pool = (data.pool_X, data.pool_y, data.n_train)
-            state, trace = _steps_program(key.optimizer, key.batch, steps)(state, arch_, values, pool)
-            grad_sum, applied = trace.grad_abs_mean, trace.applied
-        else:
-            trace = StepTrace(np.zeros(0, np.float32), np.zeros(0, np.float32), None, None)
-            grad_sum, applied = np.zeros(buckets.MAX_DEPTH + 1, np.float32), np.int32(0)
+        pool = (data.pool_X, data.pool_y, data.n_train)
+        program = _steps_program(key.optimizer, key.batch)
+        grad_sum, applied = np.zeros(buckets.MAX_DEPTH + 1, np.float32), np.int32(0)
+        pieces = []
+        for done in range(0, steps, CHUNK_CAPACITY):
+            count = min(CHUNK_CAPACITY, steps - done)
+            state, trace = program(state, arch_, values, pool, np.int32(count))
+            grad_sum, applied = grad_sum + trace.grad_abs_mean, applied + trace.applied
+            pieces.append((count, trace.loss, trace.learning_rate))
         chunk = jax.device_get(stats(state, arch_, values, data, grad_sum, applied))
-        chunk = chunk._replace(batch_loss=np.asarray(trace.loss), learning_rate=np.asarray(trace.learning_rate))
+        pieces = jax.device_get(pieces)
+        chunk = chunk._replace(
+            batch_loss=np.concatenate([np.zeros(0, np.float32), *(loss[:n] for n, loss, _ in pieces)]),
+            learning_rate=np.concatenate([np.zeros(0, np.float32), *(rate[:n] for n, _, rate in pieces)]),
+        )
         return state, trim(chunk, depth)
 
     return run

@@ -1,7 +1,7 @@
 r"""What a network-lab training run is made of: its description, traced values, data and state.
 
 :class:`NetworkConfig` describes a network and its training; only its *program key*
-(:func:`program_key`: width bucket, batch bucket, optimizer kind, chunk length, histogram bins,
+(:func:`program_key`: width bucket, batch bucket, optimizer kind, histogram bins,
 grid size) selects a compiled function, everything else becomes traced arrays (:class:`Arch`,
 :class:`TrainValues`, :class:`TrainData`), NumPy float32/int32/bool so that no weak type ever
 triggers a retrace. :func:`objective` and :func:`predict_logits` bind both to :mod:`engine.network.mlp`.
@@ -73,7 +73,6 @@ class ProgramKey(NamedTuple):
     width: int
     batch: int
     optimizer: str
-    steps_per_chunk: int
     bins: int
     grid_size: int
 
@@ -83,7 +82,6 @@ def program_key(config: NetworkConfig) -> ProgramKey:
         width=buckets.width_bucket(config.hidden),
         batch=buckets.batch_bucket(config.batch_size),
         optimizer=config.optimizer,
-        steps_per_chunk=config.steps_per_chunk,
         bins=config.bins,
         grid_size=config.grid_size,
     )

@@ -178,13 +178,14 @@ def test_bucketed_engine_equals_the_plain_reference(case):
 
 def test_twenty_architectures_after_warm_up_compile_nothing():
     """Depth, widths (within a width bucket), activation, batch norm, residual, initializer, classes,
-    batch size (within a batch bucket), dataset size (within a sample bucket): all traced."""
+    batch size (within a batch bucket), dataset size (within a sample bucket), steps per chunk: all
+    traced."""
     X, y = make_dataset("blobs", n=300, classes=3, seed=0)
 
-    def chunk(hidden, activation, bn, res, init, classes, batch, n):
+    def chunk(hidden, activation, bn, res, init, classes, batch, n, steps=5):
         config = T.NetworkConfig(
             hidden=hidden, activation=activation, batch_norm=bn, residual=res, init=init, num_classes=classes,
-            optimizer="adam", batch_size=batch, steps_per_chunk=5,
+            optimizer="adam", batch_size=batch, steps_per_chunk=steps,
         )  # fmt: skip
         labels = y[:n] % classes
         values = T.make_values(config, seed=n)
@@ -193,7 +194,7 @@ def test_twenty_architectures_after_warm_up_compile_nothing():
         state, stats = T.evaluate(config)(state, values, data)
         state, stats = T.train_chunk(config)(state, values, data)
         assert stats.layers.act_hist.shape == (len(hidden), config.bins)
-        assert stats.step == 5
+        assert stats.step == steps and stats.batch_loss.shape == (steps,)
 
     chunk((9, 9), "relu", False, False, "he_normal", 2, 20, 100)  # warm-up: width 16, batch 64, samples 128
     rng = np.random.default_rng(0)
@@ -205,7 +206,7 @@ def test_twenty_architectures_after_warm_up_compile_nothing():
             hidden = tuple(int(w) for w in rng.integers(9, 17, size=depth))
             chunk(
                 hidden, activations[i % 7], bool(i % 2), bool(i % 3 == 0), inits[i % 6], 2 + i % 2,
-                int(rng.integers(17, 65)), int(rng.integers(65, 129)),
+                int(rng.integers(17, 65)), int(rng.integers(65, 129)), steps=int(rng.integers(1, 13)),
             )  # fmt: skip
     assert counter.count == 0
 
