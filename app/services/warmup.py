@@ -22,6 +22,7 @@ import numpy as np
 from app.api.schemas.network import NetworkSessionSpec
 from app.services.network_session import NetworkSession
 from app.settings import settings
+from engine.cache import map_use, near_map_limit
 from engine.network.training import bucket_warm_ups
 from engine.optimizers import OPTIMIZERS
 from engine.surface import stack_machine
@@ -60,14 +61,19 @@ def warm_up_network() -> None:
 
 BUCKET_OPTIMIZERS = ("momentum", "adam", "sgd")
 log = logging.getLogger("descentlab.warmup")
+WARM_MAP_SHARE = 0.5
 _pending: list[str] = []
+_stopped: list[str] = []
 _lock = threading.Lock()
 _stop = threading.Event()
 
 
 def status() -> dict:
-    """``{"warm": bool, "warming": [labels still to compile]}``."""
+    """``{"warm": bool, "warming": [labels still to compile]}``, and ``"stopped"`` (why) when the warm-up
+    stopped short of the limit on memory maps."""
     with _lock:
+        if _stopped:
+            return {"warm": False, "warming": [], "stopped": _stopped[-1]}
         return {"warm": not _pending, "warming": list(_pending)}
 
 
@@ -87,8 +93,11 @@ def surface_pairs() -> list[tuple[str, object]]:
     return tasks
 
 
+DEFAULT_VIEWS = ("surface lab default view", "network lab default view")
+
+
 def _tasks() -> list[tuple[str, object]]:
-    tasks = [("surface lab default view", warm_up_surface), ("network lab default view", warm_up_network)]
+    tasks = list(zip(DEFAULT_VIEWS, (warm_up_surface, warm_up_network), strict=True))
     if settings.WARM_BUCKETS:
         tasks += surface_pairs()
         chunk = DEFAULT_NETWORK_VIEW["steps_per_chunk"]
@@ -97,10 +106,27 @@ def _tasks() -> list[tuple[str, object]]:
     return tasks
 
 
+def _out_of_maps(label: str) -> bool:
+    """Stop warming before the process holds :data:`WARM_MAP_SHARE` of the kernel's memory maps (each
+    compiled network program holds ~1600; XLA aborts the process when it is refused one)."""
+    if label in DEFAULT_VIEWS or not near_map_limit(WARM_MAP_SHARE):
+        return False
+    used, limit = map_use()
+    with _lock:
+        left = len(_pending)
+        _pending.clear()
+        _stopped.append(
+            f"stopped with {left} programs left: the process holds {used} memory maps of vm.max_map_count = "
+            f"{limit}; raise it (sysctl -w vm.max_map_count=262144) to warm every bucket"
+        )
+    log.warning("warm-up %s", _stopped[-1])
+    return True
+
+
 def warm_up(tasks: list[tuple[str, object]]) -> None:
     started = time.monotonic()
     for label, run in tasks:
-        if _stop.is_set():
+        if _stop.is_set() or _out_of_maps(label):
             break
         try:
             run()
@@ -116,6 +142,7 @@ def start_warm_up() -> threading.Thread:
     tasks = _tasks()
     _stop.clear()
     with _lock:
+        _stopped.clear()
         _pending[:] = [label for label, _ in tasks]
     thread = threading.Thread(target=warm_up, args=(tasks,), name="descentlab-warmup", daemon=True)
     thread.start()

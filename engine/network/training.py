@@ -50,7 +50,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from engine import modifiers, schedules
+from engine import cache, modifiers, schedules
 from engine.network import buckets, inits, mlp
 from engine.network.training_config import (
     NetworkConfig,
@@ -101,6 +101,7 @@ __all__ = [
 Array = jax.Array
 
 MAX_STEPS = 100_000
+RELEASE_MAP_SHARE = 0.8  # of vm.max_map_count: see engine.cache
 CHUNK_CAPACITY = 200  # updates per call of the steps program (a longer chunk takes several calls)
 BOUND = 1e6
 ORDER_LENGTH = buckets.MAX_SAMPLES + buckets.BATCHES[-1]
@@ -271,6 +272,8 @@ Chunk = Callable[[TrainState, TrainValues, TrainData], tuple[TrainState, ChunkSt
 
 
 def _chunk(config: NetworkConfig, steps: int) -> Chunk:
+    if cache.near_map_limit(RELEASE_MAP_SHARE):
+        cache.release_compiled_programs()  # a pause for everyone (programs reload), not an XLA abort
     key = program_key(config)
     arch_ = arch(config)
     depth = len(config.hidden)
