@@ -101,7 +101,7 @@ def wait_ready_and_warm(address: str, started: float, limit: float = 3600.0) -> 
         state = health(address)
         if state is not None:
             ready = ready if ready is not None else time.monotonic() - started
-            if state["warm"]:
+            if state["warm"] or state.get("stopped"):  # stopped: at the limit on memory maps
                 return {"ready_s": ready, "warm_s": time.monotonic() - started}
         time.sleep(0.1)
     raise RuntimeError("the server did not get warm")
@@ -138,7 +138,7 @@ def shape_changes(address: str) -> dict:
                 header = _frame(ws)
                 if header.get("type") == "setup" and setup is None:
                     setup = time.perf_counter() - t0
-                elif header.get("type") == "chunk" and header.get("step", 0) > 0:
+                elif setup is not None and header.get("type") == "chunk" and header.get("step", 0) > 0:
                     trained.append(time.perf_counter() - t0)
                     break
             setups.append(setup)
