@@ -237,5 +237,7 @@ def test_fuzz_10000_random_and_hostile_strings_never_reach_pythons_evaluator(mon
     elapsed = time.perf_counter() - started
     monkeypatch.undo()
     assert accepted > 500 and refused > 5000, (accepted, refused)
-    assert slowest < 0.05, slowest
-    assert elapsed < 10.0, elapsed
+    # Bounded, not fast: a pathological parse (backtracking, deep recursion) takes seconds; the bounds
+    # leave room for a machine busy with other test workers (a 95 ms parse was seen under load).
+    assert slowest < 1.0, slowest
+    assert elapsed < 60.0, elapsed
