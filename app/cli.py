@@ -1,8 +1,11 @@
-"""``descentlab serve [--host] [--port]``; ``descentlab precompress [--best]`` fills the asset cache."""
+"""``descentlab serve [--host] [--port] [--workers N]``; ``descentlab precompress [--best]`` fills the asset cache."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import tempfile
 
 import uvicorn
 
@@ -15,6 +18,12 @@ def main(argv: list[str] | None = None) -> None:
     serve = sub.add_parser("serve", help="serve the web app")
     serve.add_argument("--host", default=settings.HOST)
     serve.add_argument("--port", type=int, default=settings.PORT)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (each compiles and holds its own programs; docs/deploy.md)",
+    )
     precompress = sub.add_parser("precompress", help="compress the static files into DESCENTLAB_ASSET_CACHE_DIR")
     precompress.add_argument("--best", action="store_true", help="Brotli quality 11 for every file (slow)")
     args = parser.parse_args(argv)
@@ -29,8 +38,22 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{store.root}: {len(assets)} files, {plain} bytes, {sent} bytes sent to a Brotli client")
         print(f"cache: {cache_dir()}")
         return
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
     print(f"DescentLab: http://{args.host}:{args.port}", flush=True)
-    uvicorn.run("app.main:app", host=args.host, port=args.port, ws_per_message_deflate=False)
+    if args.workers == 1:
+        uvicorn.run("app.main:app", host=args.host, port=args.port, ws_per_message_deflate=False)
+        return
+    # The workers share the follow-the-teacher rooms through a directory of this run (they read the
+    # setting from the environment they inherit).
+    own_dir = not settings.FOLLOW_DIR
+    follow_dir = settings.FOLLOW_DIR or tempfile.mkdtemp(prefix="descentlab-follow-")
+    os.environ["DESCENTLAB_FOLLOW_DIR"] = follow_dir
+    try:
+        uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers, ws_per_message_deflate=False)
+    finally:
+        if own_dir:
+            shutil.rmtree(follow_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import anyio
 from fastapi import FastAPI
 
 from app.api import assets
+from app.api.deadline import RequestDeadline
 from app.api.errors import install_error_handlers
 from app.api.routes import catalog, docs, follow_ws, health, lessons, network, network_ws, pages, surface_ws, surfaces
 from app.api.security import install_security
@@ -38,6 +39,7 @@ def create_app() -> FastAPI:
         description="See optimization in deep learning: optimizers on loss surfaces, live networks.",
     )
     install_error_handlers(app)
+    app.add_middleware(RequestDeadline)  # inside the security middlewares: its 504 gets their headers
     install_security(app)
 
     for module in (health, catalog, surfaces, surface_ws, network, network_ws, follow_ws, lessons, pages, docs):

@@ -30,16 +30,26 @@ class Settings(BaseSettings):
     WARM_UP: bool = True
     # ... and then every shape bucket of the network lab (minutes without the persistent cache).
     WARM_BUCKETS: bool = True
-    # Worker threads running engine work; XLA releases the GIL, so one per core.
-    ENGINE_THREADS: int = 2
+    # Worker threads running interactive engine work (updates, set-ups, small requests), and the chunks of
+    # playing networks in a lane of their own. XLA releases the GIL while it computes, and a call spends
+    # much of its time waiting for its result: a class's sliders answered twice as fast with 4 than with 2
+    # (bench/classroom.py, 2 cores).
+    ENGINE_THREADS: int = 4
+    STREAM_THREADS: int = 2
     # Heavy work (POST /train, long trajectories, big sweeps and init experiments) has its own threads,
     # so it never queues interactive work; per client, in all, and how long one may wait for a thread.
     HEAVY_THREADS: int = 1
     HEAVY_PER_CLIENT: int = 1
     HEAVY_QUEUE: int = 8
     HEAVY_WAIT: float = 30.0
+    # Seconds an HTTP request may take before it is answered 504 (the heavy lane's wait and /train's budget
+    # fit inside it).
+    REQUEST_DEADLINE: float = 120.0
     # Wall-clock budget of one POST /api/v1/train, in seconds (the answer says when it was cut short).
     TRAIN_TIME_BUDGET: float = 60.0
+    # Where the worker processes of one server share their follow-the-teacher rooms (set by
+    # `descentlab serve --workers N` to a new temporary directory; empty: rooms of this process only).
+    FOLLOW_DIR: str = ""
     # Binary frames a WebSocket session may send ahead of the client's acknowledgements.
     WS_MAX_AHEAD: int = 3
 

@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -28,7 +25,7 @@ from contextlib import contextmanager
 from websockets.sync.client import connect
 
 from app.services.frames import decode_frame
-from bench.server import free_port
+from bench.server import server_process
 from engine.optimizers import OPTIMIZERS
 from engine.surface.surfaces import SURFACES
 
@@ -69,22 +66,10 @@ ARCHITECTURES = [
 
 @contextmanager
 def server(cache_dir: str):
-    port = free_port()
-    env = {**os.environ, "DESCENTLAB_JAX_CACHE_DIR": cache_dir, "DESCENTLAB_MAX_WS_PER_CLIENT": "0"}
-    log = tempfile.TemporaryFile(mode="w+")
     started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=log
-    )
-    try:
-        yield f"127.0.0.1:{port}", started
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
-        log.seek(0)
-        text = log.read()
-        if "Traceback" in text:
-            print(f"server log:\n{text[-3000:]}")
+    env = {"DESCENTLAB_JAX_CACHE_DIR": cache_dir, "DESCENTLAB_MAX_WS_PER_CLIENT": "0"}
+    with server_process(env, ready_timeout=None) as (address, _):
+        yield address, started
 
 
 def health(address: str) -> dict | None:

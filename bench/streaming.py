@@ -8,11 +8,7 @@ threads of this one. Each client starts a session of 8 optimizers × 500 steps, 
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -20,40 +16,16 @@ from contextlib import contextmanager
 from websockets.sync.client import connect
 
 from app.services.frames import decode_frame
-from bench.server import free_port
+from bench.server import server_process as serve_process
 from bench.slider_latency import SPEC
 
 
 @contextmanager
 def server_process():
-    port = free_port()
     # Fifty clients from one loopback address: no per-client WebSocket cap.
-    env = {**os.environ, "DESCENTLAB_WARM_UP": "false", "DESCENTLAB_MAX_WS_PER_CLIENT": "0"}
-    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
-    # The server's log goes to a file: a pipe nobody reads until the end fills up (64 KiB) and then blocks
-    # the server's event loop on its next log line, which stalls every session at once.
-    log_file = tempfile.TemporaryFile(mode="w+")
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log_file, text=True)
-    address = f"127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with connect(f"ws://{address}/ws/v1/surface", open_timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.2)
+    env = {"DESCENTLAB_WARM_UP": "false", "DESCENTLAB_MAX_WS_PER_CLIENT": "0"}
+    with serve_process(env) as (address, _):
         yield address
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log_file.seek(0)
-        log = log_file.read()
-        log_file.close()
-        if "Traceback" in log:
-            print(f"server log:\n{log[-3000:]}")
 
 
 def _warm(address: str) -> None:

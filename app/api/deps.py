@@ -1,5 +1,5 @@
 """Shared dependencies: where engine work runs (:mod:`app.services.lanes`: worker threads off the event
-loop, interactive and heavy lanes); CSV answers."""
+loop, interactive, streaming and heavy lanes); CSV answers."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from fastapi import Query, Response
 from fastapi.exceptions import RequestValidationError
 
 from app.services import export
-from app.services.lanes import run_engine, run_heavy
+from app.services.lanes import run_engine, run_heavy, run_streaming
 
-__all__ = ["run_engine", "run_heavy"]
+__all__ = ["run_engine", "run_heavy", "run_streaming"]
 
 
 # --- ?format=csv ------------------------------------------------------------------------------

@@ -87,7 +87,8 @@ def content_security_policy() -> str:
 
 
 def install_security(app) -> None:
-    """Add the three middlewares; the headers outermost, so the 413 answer carries them too."""
+    """Add the three middlewares; the headers outermost, so the 413 answer carries them too (and the 504
+    of :class:`app.api.deadline.RequestDeadline`, added before them)."""
     policy()  # read plotly's bundle for its style hashes now rather than on the first request
     app.add_middleware(WebSocketGuard)
     app.add_middleware(BodyLimit)

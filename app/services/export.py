@@ -27,14 +27,16 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 def trajectories_csv(answer: TrajectoriesPublic) -> str:
-    """One row per recorded point of every run: steps 0..last recorded (a diverged run stops before
-    ``diverged_at``)."""
+    """One row per reported point of every run: steps 0..last recorded (a diverged run stops before
+    ``diverged_at``), or with ``every`` the steps it reported."""
     return to_csv(
         ("run", "optimizer", "step", "x", "y", "loss", "grad_norm", "status"),
         (
             (i, run.optimizer, step, x, y, loss, grad_norm, run.status)
             for i, run in enumerate(answer.runs)
-            for step, ((x, y), loss, grad_norm) in enumerate(zip(run.points, run.loss, run.grad_norm, strict=True))
+            for step, (x, y), loss, grad_norm in zip(
+                run.step or range(len(run.points)), run.points, run.loss, run.grad_norm, strict=True
+            )
         ),
     )
 

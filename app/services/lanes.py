@@ -1,16 +1,19 @@
-"""Two lanes for engine work, so that one student's heavy request never freezes a class's sliders.
+"""Three lanes for engine work, so that neither a class's training networks nor one student's heavy
+request ever queue a slider's update.
 
-*Interactive* work (a slider's update, a live session's next chunk, a small REST request) runs in
-its own pool of ``ENGINE_THREADS`` worker threads and never queues behind *heavy* work (``/train``,
-long trajectories, big sweeps and init experiments), which has ``HEAVY_THREADS`` threads of its own.
+*Interactive* work (a slider's update, a new network's set-up, a small REST request) runs in its own
+pool of ``ENGINE_THREADS`` worker threads. *Streaming* work (the next chunk of a network that plays)
+has ``STREAM_THREADS`` of its own: fifteen training networks keep their lane full, and an update must
+not wait behind their chunks. *Heavy* work (``/train``, long trajectories, big sweeps and init
+experiments) has ``HEAVY_THREADS`` threads.
 Heavy work is bounded: at most ``HEAVY_PER_CLIENT`` requests of one client in the lane (running or
 waiting) and ``HEAVY_QUEUE`` in all, and a request waits at most ``HEAVY_WAIT`` seconds for a thread;
 beyond any of these it is refused at once with :class:`Busy` (HTTP 429 with ``Retry-After``), never
 left in an open-ended queue. A client that goes away cancels its waiting request, and a running one
 stops after its current slice (the ``stop`` event it is given).
 
-XLA releases the GIL while it computes, so the two lanes share the CPU cores rather than wait for
-each other: under heavy load an interactive update is slower, not stuck.
+XLA releases the GIL while it computes, so the lanes share the CPU cores rather than wait for each
+other: under load an interactive update is slower, not stuck.
 """
 
 from __future__ import annotations
@@ -38,11 +41,17 @@ class Busy(Exception):
 class Lanes:
     def __init__(self) -> None:
         self.interactive = anyio.CapacityLimiter(settings.ENGINE_THREADS)
+        self.streaming = anyio.CapacityLimiter(settings.STREAM_THREADS)
         self.heavy = anyio.CapacityLimiter(settings.HEAVY_THREADS)
         self.per_client: Counter[str] = Counter()
 
+    # abandon_on_cancel: a cancelled caller (a request past its deadline, a client gone) returns at once;
+    # an XLA call cannot be interrupted, so its thread finishes it with nobody waiting.
     async def run_interactive(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await to_thread.run_sync(fn, *args, limiter=self.interactive)
+        return await to_thread.run_sync(fn, *args, limiter=self.interactive, abandon_on_cancel=True)
+
+    async def run_streaming(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await to_thread.run_sync(fn, *args, limiter=self.streaming, abandon_on_cancel=True)
 
     async def run_heavy(self, client: str, fn: Callable[..., Any], *args: Any) -> Any:
         if self.per_client[client] >= settings.HEAVY_PER_CLIENT:
@@ -57,7 +66,7 @@ class Lanes:
             except TimeoutError:
                 raise Busy("the server is busy with heavy requests from other users: try again soon") from None
             try:
-                return await to_thread.run_sync(fn, *args)
+                return await to_thread.run_sync(fn, *args, abandon_on_cancel=True)
             finally:
                 self.heavy.release()
         finally:
@@ -74,6 +83,11 @@ async def run_engine(fn: Callable[..., Any], *args: Any) -> Any:
     return await LANES.run_interactive(fn, *args)
 
 
+async def run_streaming(fn: Callable[..., Any], *args: Any) -> Any:
+    """The next piece of a stream (a playing network's chunk), in its own lane."""
+    return await LANES.run_streaming(fn, *args)
+
+
 async def run_heavy(request: Request, fn: Callable[..., Any], *args: Any) -> Any:
     """Heavy engine work ``fn(*args, stop)`` in the heavy lane; ``stop`` (a ``threading.Event``) is set when
     the client disconnects, and ``fn`` should end at its next slice then. Raises :class:`Busy`."""
@@ -87,15 +101,19 @@ async def run_heavy(request: Request, fn: Callable[..., Any], *args: Any) -> Any
         stop.set()
         scope.cancel()  # a request still waiting for its thread is dropped; a running one stops soon
 
-    async with anyio.create_task_group() as group:
-        group.start_soon(watch, group.cancel_scope)
-        try:
-            outcome["value"] = await LANES.run_heavy(client, fn, *args, stop)
-        except Exception as exc:  # raised below, not as an exception group
-            outcome["error"] = exc
-        group.cancel_scope.cancel()
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(watch, group.cancel_scope)
+            try:
+                outcome["value"] = await LANES.run_heavy(client, fn, *args, stop)
+            except Exception as exc:  # raised below, not as an exception group
+                outcome["error"] = exc
+            group.cancel_scope.cancel()
+    finally:
+        gone = stop.is_set()
+        stop.set()  # work of a cancelled request (past its deadline) ends at its next slice
     if "error" in outcome:
         raise outcome["error"]
-    if "value" not in outcome or stop.is_set():
+    if "value" not in outcome or gone:
         raise Busy("the request was cancelled: its client went away")
     return outcome["value"]

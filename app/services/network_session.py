@@ -16,7 +16,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from app.api.deps import run_engine
+from app.api.deps import run_engine, run_streaming
 from app.api.live import StopSession, error_message
 from app.api.schemas.messages import AckMessage, PauseMessage, ResumeMessage, StopMessage
 from app.api.schemas.network import NetworkSessionSpec
@@ -193,7 +193,7 @@ class NetworkSession:
         if self.playing and wait > 0:
             return [], wait
         self._last_tick = time.monotonic()
-        await run_engine(self.tick)
+        await run_streaming(self.tick)
         if self.steps_requested:
             self.steps_requested -= 1
         if all(n.last is not None and bool(n.last.diverged) for n in self.networks) and self.playing:

@@ -75,28 +75,95 @@ def analytic(spec: TrajectoriesCreate, result: RunResult) -> AnalyticRatesPublic
     )
 
 
-def to_public(spec: TrajectoriesCreate, results: list[RunResult]) -> TrajectoriesPublic:
-    return TrajectoriesPublic(
-        surface=spec.surface.name,
-        start=start_point(spec),
-        steps=spec.steps,
-        runs=[
+def reported(length: int, every: int) -> np.ndarray:
+    """The points an answer reports of a run of ``length`` points: steps 0, k, 2k, … and the last."""
+    steps = np.arange(0, length, every)
+    return steps if steps[-1] == length - 1 else np.append(steps, length - 1)
+
+
+def to_public(spec: TrajectoriesCreate, results: list[RunResult], every: int = 1) -> TrajectoriesPublic:
+    """The JSON answer; with ``every`` > 1 each run reports every k-th point and its last, and says which."""
+    runs = []
+    for r in results:
+        at = reported(len(r.points), every)
+        runs.append(
             RunPublic(
                 optimizer=r.config.optimizer,
                 hyperparameters=r.config.hyperparameters,
                 schedule=r.config.schedule,
                 clip=r.config.clip,
-                points=r.points.tolist(),
-                loss=r.loss.tolist(),
-                grad_norm=r.grad_norm.tolist(),
+                points=r.points[at].tolist(),
+                loss=r.loss[at].tolist(),
+                grad_norm=r.grad_norm[at].tolist(),
+                step=at.tolist() if every > 1 else None,
                 status=r.status,
                 diverged_at=r.diverged_at,
                 reason=r.reason,
                 analytic=analytic(spec, r),
             )
-            for r in results
+        )
+    start = start_point(spec)
+    return TrajectoriesPublic(surface=spec.surface.name, start=start, steps=spec.steps, every=every, runs=runs)
+
+
+PATH_FIELDS = ("x", "y", "loss", "grad_norm")
+
+
+def paths_frame(spec: TrajectoriesCreate, results: list[RunResult], every: int = 1) -> tuple[dict, np.ndarray]:
+    """A ``paths`` frame's header (less ``type``, ``cursor`` and the numbering) and float32 payload
+    (docs/protocol.md): the live session's, and the trajectories answer's with ``format=binary``.
+
+    With ``every`` > 1 each run reports every k-th point and its last, the rows start with their step
+    (``fields`` then begins with ``step``), and a series holds the entries of the updates that arrived at
+    the reported points.
+    """
+    picks = [reported(len(r.points), every) for r in results]
+    fields = ("step", *PATH_FIELDS) if every > 1 else PATH_FIELDS
+    header = {
+        "surface": spec.surface.name,
+        "surface_params": spec.surface.params.model_dump(),
+        "start": list(start_point(spec)),
+        "steps": spec.steps,
+        "every": every,
+        "fields": list(fields),
+        "runs": [
+            {
+                "optimizer": r.config.optimizer,
+                "hyperparameters": r.config.hyperparameters,
+                "schedule": r.config.schedule,
+                "clip": r.config.clip,
+                "length": len(at),
+                "status": r.status,
+                "diverged_at": r.diverged_at,
+                "reason": r.reason,
+                "final_loss": float(r.loss[-1]),
+                "analytic": _dumped(analytic(spec, r)),
+                "series": [[name, [len(at) - 1, *values.shape[1:]]] for name, values in _series(r)],
+            }
+            for r, at in zip(results, picks, strict=True)
         ],
-    )
+    }
+    rows = [
+        np.column_stack([*([at] if every > 1 else []), r.points[at], r.loss[at], r.grad_norm[at]]).ravel()
+        for r, at in zip(results, picks, strict=True)
+    ]
+    series = [values[at[1:] - 1].ravel() for r, at in zip(results, picks, strict=True) for _, values in _series(r)]
+    return header, np.concatenate(rows + series).astype(np.float32)
+
+
+def _series(r: RunResult) -> list[tuple[str, np.ndarray]]:
+    """A run's per-update series beyond its points: the rate ε_t of a scheduled run, and an adaptive
+    rule's per-coordinate step sizes (n − 1, 2)."""
+    series = []
+    if r.config.schedule and r.config.schedule.get("name") != "constant":
+        series.append(("learning_rate", r.learning_rate))
+    if r.step_size is not None:
+        series.append(("step_size", r.step_size))
+    return series
+
+
+def _dumped(model) -> dict | None:
+    return None if model is None else model.model_dump(mode="json")
 
 
 @functools.cache

@@ -30,11 +30,10 @@ from app.api.schemas.messages import (
 )
 from app.api.schemas.surface import TrajectoriesCreate
 from app.services.frames import encode_frame
-from app.services.surface_runs import analytic, simulate_spec, start_point
+from app.services.surface_runs import paths_frame, simulate_spec
 from engine.surface.runner import RunResult
 
 TICK_SECONDS = 1 / 60
-PATH_FIELDS = ("x", "y", "loss", "grad_norm")
 
 
 def merge_update(spec: dict, msg: UpdateMessage) -> dict:
@@ -69,6 +68,7 @@ class SurfaceSession:
     tick_from: int | None = None
     seq: int = 0
     acked: int = 0
+    _tick_rows: list[np.ndarray] = field(default_factory=list)
     _budget: float = 0.0
     _last_tick: float = 0.0  # when the cursor last advanced (the playback clock)
     _next_tick: float = 0.0  # when the next tick is due
@@ -158,6 +158,9 @@ class SurfaceSession:
 
     def computed(self, model: TrajectoriesCreate, results: list[RunResult]) -> None:
         self.model, self.results = model, results
+        # Each run's (x, y, loss) rows as the tick frames send them, built once: a class of 40 playing
+        # sessions sends 2400 ticks a second, and the event loop builds every one.
+        self._tick_rows = [np.column_stack([r.points, r.loss]).astype(np.float32) for r in results]
         self.version += 1
         self.cursor = min(self.cursor, self.horizon)
         self.send_paths = True
@@ -202,7 +205,8 @@ class SurfaceSession:
             return None
         if self.send_paths:
             self.send_paths, self.tick_from = False, None
-            return self._frame(self._paths_header(), self._paths_payload())
+            header, payload = paths_frame(self.model, self.results)
+            return self._frame({"type": "paths", "cursor": self.cursor, **header}, payload)
         if self.tick_from is not None:
             first, self.tick_from = self.tick_from, None
             return self._frame(self._tick_header(first), self._tick_payload(first))
@@ -223,60 +227,16 @@ class SurfaceSession:
         self.seq += 1
         return encode_frame({"seq": self.seq, "version": self.version, **header}, payload)
 
-    def _paths_header(self) -> dict:
-        m = self.model
-        return {
-            "type": "paths",
-            "surface": m.surface.name,
-            "surface_params": m.surface.params.model_dump(),
-            "start": list(start_point(m)),
-            "steps": m.steps,
-            "cursor": self.cursor,
-            "fields": list(PATH_FIELDS),
-            "runs": [
-                {
-                    "optimizer": r.config.optimizer,
-                    "hyperparameters": r.config.hyperparameters,
-                    "schedule": r.config.schedule,
-                    "clip": r.config.clip,
-                    "length": len(r.points),
-                    "status": r.status,
-                    "diverged_at": r.diverged_at,
-                    "reason": r.reason,
-                    "final_loss": float(r.loss[-1]),
-                    "analytic": _dumped(analytic(m, r)),
-                    "series": [[name, list(values.shape)] for name, values in _series(r)],
-                }
-                for r in self.results
-            ],
-        }
-
-    def _paths_payload(self) -> np.ndarray:
-        points = [np.column_stack([r.points, r.loss, r.grad_norm]).ravel() for r in self.results]
-        series = [values.ravel() for r in self.results for _, values in _series(r)]
-        return np.concatenate(points + series).astype(np.float32)
-
     def _tick_header(self, first: int) -> dict:
         return {"type": "tick", "from": first, "cursor": self.cursor, "runs": len(self.results)}
 
     def _tick_payload(self, first: int) -> np.ndarray:
-        rows = []
-        for r in self.results:
-            idx = np.minimum(np.arange(first, self.cursor + 1), len(r.points) - 1)
-            rows.append(np.column_stack([r.points[idx], r.loss[idx]]).ravel())
-        return np.concatenate(rows).astype(np.float32)
-
-
-def _series(r: RunResult) -> list[tuple[str, np.ndarray]]:
-    """A run's per-update series beyond its points: the rate ε_t of a scheduled run, and an adaptive
-    rule's per-coordinate step sizes (n − 1, 2)."""
-    series = []
-    if r.config.schedule and r.config.schedule.get("name") != "constant":
-        series.append(("learning_rate", r.learning_rate))
-    if r.step_size is not None:
-        series.append(("step_size", r.step_size))
-    return series
-
-
-def _dumped(model) -> dict | None:
-    return None if model is None else model.model_dump(mode="json")
+        """Each run's rows ``first..cursor``; a run that ended earlier (diverged) repeats its last row."""
+        count = self.cursor + 1 - first
+        parts = []
+        for rows in self._tick_rows:
+            part = rows[first : self.cursor + 1]
+            if len(part) < count:
+                part = np.concatenate([part, np.repeat(rows[-1:], count - len(part), axis=0)])
+            parts.append(part)
+        return np.concatenate(parts).ravel()

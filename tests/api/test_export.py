@@ -85,8 +85,8 @@ def test_init_experiment_csv_tables_hold_the_statistics_and_histograms(client):
 @pytest.mark.parametrize(
     ("path", "query", "words"),
     [
-        ("/api/v1/trajectories", "format=xml", "query.format: Input should be 'json' or 'csv'"),
-        ("/api/v1/trajectories", "format=CSV", "query.format: Input should be 'json' or 'csv'"),
+        ("/api/v1/trajectories", "format=xml", "query.format: Input should be 'json', 'csv' or 'binary'"),
+        ("/api/v1/trajectories", "format=CSV", "query.format: Input should be 'json', 'csv' or 'binary'"),
         ("/api/v1/train", "format=csv&table=weights", "query.table: Input should be 'history' or 'layers'"),
         ("/api/v1/train", "table=layers", "query.table: table applies only to format=csv"),
         ("/api/v1/init-experiment", "format=csv&table=history", "'layers' or 'histograms'"),

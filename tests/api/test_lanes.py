@@ -1,4 +1,5 @@
-"""Heavy work has its own lane and caps: interactive work never queues behind it (issue 14 §1)."""
+"""Streaming and heavy work have lanes of their own, heavy work has caps: interactive work never queues
+behind either (issue 14 §1)."""
 
 import threading
 import time
@@ -43,6 +44,28 @@ def test_interactive_work_answers_while_heavy_work_runs(monkeypatch):
 
     anyio.run(main)
     assert order == ["interactive"] * (2 * settings.ENGINE_THREADS) + ["heavy", "heavy"]
+
+
+def test_interactive_work_answers_while_every_streaming_thread_is_busy(monkeypatch):
+    monkeypatch.setattr(lanes, "LANES", Lanes())
+    release = threading.Event()
+    order = []
+
+    def chunk():
+        release.wait(10)
+        order.append("chunk")
+
+    async def main():
+        async with anyio.create_task_group() as group:
+            for _ in range(settings.STREAM_THREADS + 2):  # every streaming thread busy, and two chunks waiting
+                group.start_soon(lanes.run_streaming, chunk)
+            await anyio.sleep(0.2)
+            for _ in range(2 * settings.ENGINE_THREADS):
+                await lanes.run_engine(order.append, "update")
+            release.set()
+
+    anyio.run(main)
+    assert order == ["update"] * (2 * settings.ENGINE_THREADS) + ["chunk"] * (settings.STREAM_THREADS + 2)
 
 
 def test_a_client_over_its_cap_and_a_full_queue_are_refused_at_once(monkeypatch):

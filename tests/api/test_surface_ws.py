@@ -154,6 +154,30 @@ def test_ticks_follow_the_cursor_and_acks_release_more(client):
         assert cursor == 200 and seen >= 1 and state["playing"] is False
 
 
+def test_a_tick_past_a_diverged_runs_end_repeats_its_last_point(client):
+    spec = {**SPEC, "runs": [SPEC["runs"][1], {"optimizer": "sgd", "hyperparameters": {"learning_rate": 5.0}}]}
+    with client.websocket_connect("/ws/v1/surface") as ws:
+        send(ws, type="start", spec=spec)
+        header, payload = receive_frame(ws)
+        good, diverged = paths(header, payload)
+        assert header["runs"][1]["status"] == "diverged" and len(diverged) < 20 < len(good)
+        send(ws, type="ack", seq=header["seq"])
+        send(ws, type="speed", steps_per_second=2000)
+        receive_json(ws)
+        send(ws, type="resume")
+        receive_json(ws)
+        ticks = 0
+        while "bytes" in (message := ws.receive()):
+            tick, data = decode_frame(message["bytes"])
+            send(ws, type="ack", seq=tick["seq"])
+            rows = data.reshape(2, tick["cursor"] - tick["from"] + 1, 3)
+            np.testing.assert_allclose(rows[0], good[tick["from"] : tick["cursor"] + 1, :3])
+            steps = np.arange(tick["from"], tick["cursor"] + 1)
+            np.testing.assert_allclose(rows[1], diverged[np.minimum(steps, len(diverged) - 1), :3])
+            ticks += 1
+        assert json.loads(message["text"])["at_end"] and ticks >= 1
+
+
 def test_stepping_or_seeking_while_playing_pauses_and_says_so(client):
     def messages_until_speed(marker: int) -> tuple[list[dict], int]:
         """The state messages before the answer to a speed change to ``marker``, and the last tick's cursor."""

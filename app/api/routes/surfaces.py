@@ -1,9 +1,11 @@
 """One-shot surface work: trajectories of many runs, sweeps over a grid, the surface sampled on a grid,
 curvature at a point."""
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated, Literal
 
-from app.api.deps import CSV_ANSWER, Format, csv_response, run_engine, run_heavy
+from fastapi import APIRouter, Query, Request, Response
+
+from app.api.deps import csv_response, run_engine, run_heavy
 from app.api.errors import BAD_BODY
 from app.api.schemas.surface import (
     GridCreate,
@@ -15,6 +17,7 @@ from app.api.schemas.surface import (
 )
 from app.api.schemas.sweep import SweepCreate, SweepPublic
 from app.services import export, surface_runs, sweeps
+from app.services.frames import encode_frame
 
 router = APIRouter(prefix="/api/v1", tags=["surfaces"])
 
@@ -29,14 +32,36 @@ async def _run(request: Request, heavy: bool, fn, *args):
     return await run_engine(fn, *args)
 
 
-@router.post("/trajectories", responses=BAD_BODY | CSV_ANSWER, response_model=TrajectoriesPublic)
+TrajectoriesFormat = Annotated[
+    Literal["json", "csv", "binary"],
+    Query(
+        description="`json` (default); `csv`: the same numbers as a CSV attachment; `binary`: one `paths` frame "
+        "of the live protocol (a JSON header and float32 rows, docs/protocol.md), about a fifth of the JSON"
+    ),
+]
+Every = Annotated[
+    int,
+    Query(ge=1, le=10_000, description="report every k-th point of each run (and its last): a long run in less"),
+]
+BINARY_ANSWER: dict[int | str, dict] = {
+    200: {
+        "description": "The JSON answer; with `format=csv` a CSV table; with `format=binary` a `paths` frame",
+        "content": {"text/csv": {"schema": {"type": "string"}}, "application/octet-stream": {}},
+    },
+}
+
+
+@router.post("/trajectories", responses=BAD_BODY | BINARY_ANSWER, response_model=TrajectoriesPublic)
 async def create_trajectories(
-    spec: TrajectoriesCreate, request: Request, format: Format = "json"
+    spec: TrajectoriesCreate, request: Request, format: TrajectoriesFormat = "json", every: Every = 1
 ) -> TrajectoriesPublic | Response:
     """Run every optimizer of the spec from one start; a diverged run ends at its last finite point."""
     heavy = len(spec.runs) * spec.steps > HEAVY_RUN_STEPS
     results = await _run(request, heavy, surface_runs.simulate_spec, spec)
-    answer = surface_runs.to_public(spec, results)
+    if format == "binary":
+        header, payload = surface_runs.paths_frame(spec, results, every)
+        return Response(encode_frame({"type": "paths", **header}, payload), media_type="application/octet-stream")
+    answer = surface_runs.to_public(spec, results, every)
     return csv_response(export.trajectories_csv(answer), "trajectories.csv") if format == "csv" else answer
 
 

@@ -250,6 +250,9 @@ class RunPublic(BaseModel):
     points: list[tuple[float, float]]
     loss: list[float]
     grad_norm: list[float]
+    step: list[int] | None = Field(
+        default=None, description="with `every` > 1: the step of each reported point (every k-th, and the last)"
+    )
     status: Literal["ok", "diverged"]
     diverged_at: int | None
     reason: str
@@ -262,6 +265,7 @@ class TrajectoriesPublic(BaseModel):
     surface: str
     start: tuple[float, float]
     steps: int
+    every: int = Field(default=1, description="each run reports every k-th point and its last")
     runs: list[RunPublic]
 
 
