@@ -19,7 +19,6 @@ other: under load an interactive update is slower, not stuck.
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -39,19 +38,12 @@ class Busy(Exception):
         self.message, self.retry_after = message, retry_after
 
 
-MAX_HEAVY_PAUSE = 2.0  # seconds
-
-
 class Lanes:
     def __init__(self) -> None:
         self.interactive = anyio.CapacityLimiter(settings.ENGINE_THREADS)
         self.streaming = anyio.CapacityLimiter(settings.STREAM_THREADS)
         self.heavy = anyio.CapacityLimiter(settings.HEAVY_THREADS)
         self.per_client: Counter[str] = Counter()
-
-    def others_busy(self) -> bool:
-        """Interactive or streaming work is running (read from any thread: a hint, not a lock)."""
-        return self.interactive.borrowed_tokens + self.streaming.borrowed_tokens > 0
 
     # abandon_on_cancel: a cancelled caller (a request past its deadline, a client gone) returns at once;
     # an XLA call cannot be interrupted, so its thread finishes it with nobody waiting.
@@ -94,24 +86,6 @@ async def run_engine(fn: Callable[..., Any], *args: Any) -> Any:
 async def run_streaming(fn: Callable[..., Any], *args: Any) -> Any:
     """The next piece of a stream (a playing network's chunk), in its own lane."""
     return await LANES.run_streaming(fn, *args)
-
-
-def heavy_slices(stop: threading.Event) -> Callable[[], bool]:
-    """``should_stop`` for heavy work run in slices (``/train``'s chunks), called between two of them:
-    True once ``stop`` is set. Before that, while interactive or streaming work runs, it waits as long as
-    the last slice took (at most ``MAX_HEAVY_PAUSE``): XLA spreads a large slice over every core, so
-    heavy work would otherwise take the CPU a class's sliders and networks need. It then gets about half
-    of the engine's time while others use it, and all of it when nobody does."""
-    resumed = time.monotonic()
-
-    def should_stop() -> bool:
-        nonlocal resumed
-        if LANES.others_busy():
-            stop.wait(min(time.monotonic() - resumed, MAX_HEAVY_PAUSE))
-        resumed = time.monotonic()
-        return stop.is_set()
-
-    return should_stop
 
 
 async def run_heavy(request: Request, fn: Callable[..., Any], *args: Any) -> Any:

@@ -19,7 +19,6 @@ from app.api.schemas.network import (
     TrainHistory,
     TrainPublic,
 )
-from app.services.lanes import heavy_slices
 from app.settings import settings
 from engine.network.datasets import make_dataset, split
 from engine.network.init_experiment import run_init_experiment, to_rows
@@ -109,8 +108,7 @@ def train_values(config: NetworkConfig, model: ModelSpec, optimizer: dict, seed:
 
 
 def train_once(spec: TrainCreate, stop: threading.Event | None = None) -> TrainPublic:
-    """Bounded one-shot training (blocking; call it from a worker thread); ``stop`` ends it after a chunk,
-    and while others use the engine it pauses between chunks (:func:`app.services.lanes.heavy_slices`)."""
+    """Bounded one-shot training (blocking; call it from a worker thread); ``stop`` ends it after a chunk."""
     data = dataset(spec.dataset.model_dump())
     optimizer = spec.optimizer.model_dump()
     config = network_config(spec.model, optimizer["name"], spec.batch_size, data.num_classes)
@@ -125,7 +123,7 @@ def train_once(spec: TrainCreate, stop: threading.Event | None = None) -> TrainP
         epochs=spec.epochs,
         seed=spec.seed,
         time_budget=settings.TRAIN_TIME_BUDGET,
-        should_stop=heavy_slices(stop) if stop is not None else None,
+        should_stop=stop.is_set if stop is not None else None,
     )
     requested = spec.epochs * (spec.n_train // spec.batch_size)
     records = history.records()

@@ -140,34 +140,3 @@ def test_http_answers_429_with_retry_after(client, monkeypatch):
     response = client.post("/api/v1/train", json={})
     assert response.status_code == 429 and response.headers["retry-after"] == "7"
     assert response.json()["message"].startswith("the server is busy")
-
-
-def test_heavy_slices_pause_while_others_use_the_engine_and_not_otherwise(monkeypatch):
-    monkeypatch.setattr(lanes, "LANES", Lanes())
-    stop = threading.Event()
-
-    def sliced() -> tuple[float, float]:
-        """Three 0.1 s slices; the time spent between them."""
-        should_stop, paused = lanes.heavy_slices(stop), 0.0
-        for _ in range(3):
-            time.sleep(0.1)
-            t0 = time.monotonic()
-            assert not should_stop()
-            paused += time.monotonic() - t0
-        return paused
-
-    alone = sliced()
-    release = threading.Event()
-
-    async def main():
-        async with anyio.create_task_group() as group:
-            group.start_soon(lanes.run_engine, release.wait, 10)  # a slider's update holds an engine thread
-            await anyio.sleep(0.1)
-            shared = await anyio.to_thread.run_sync(sliced)
-            release.set()
-        return shared
-
-    shared = anyio.run(main)
-    assert alone < 0.05 and 0.25 < shared < 0.6  # each slice followed by a pause as long as itself
-    stop.set()
-    assert lanes.heavy_slices(stop)() is True
