@@ -96,6 +96,9 @@ def install_security(app) -> None:
 
 
 class SecurityHeaders:
+    """The headers on every answer, an unexpected error's 500 included: Starlette's own 500 comes from its
+    outermost middleware, outside this one, so an exception is answered here (and raised on, to be logged)."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -103,16 +106,27 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 headers["Content-Security-Policy"] = content_security_policy()
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["Referrer-Policy"] = REFERRER_POLICY
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if not started:
+                headers = [(b"content-type", b"application/json")]
+                await send_with_headers({"type": "http.response.start", "status": 500, "headers": headers})
+                body = error_body("internal error: the server failed on this request (it is logged)")
+                await send_with_headers({"type": "http.response.body", "body": body})
+            raise
 
 
 def error_body(message: str) -> bytes:

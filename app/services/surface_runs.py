@@ -78,7 +78,7 @@ def analytic(spec: TrajectoriesCreate, result: RunResult) -> AnalyticRatesPublic
 def reported(length: int, every: int) -> np.ndarray:
     """The points an answer reports of a run of ``length`` points: steps 0, k, 2k, … and the last."""
     steps = np.arange(0, length, every)
-    return steps if steps[-1] == length - 1 else np.append(steps, length - 1)
+    return steps if length == 0 or steps[-1] == length - 1 else np.append(steps, length - 1)
 
 
 def to_public(spec: TrajectoriesCreate, results: list[RunResult], every: int = 1) -> TrajectoriesPublic:
@@ -136,7 +136,7 @@ def paths_frame(spec: TrajectoriesCreate, results: list[RunResult], every: int =
                 "status": r.status,
                 "diverged_at": r.diverged_at,
                 "reason": r.reason,
-                "final_loss": float(r.loss[-1]),
+                "final_loss": float(r.loss[-1]) if len(r.loss) else None,  # None: diverged at step 0
                 "analytic": _dumped(analytic(spec, r)),
                 "series": [[name, [len(at) - 1, *values.shape[1:]]] for name, values in _series(r)],
             }

@@ -159,8 +159,12 @@ class SurfaceSession:
     def computed(self, model: TrajectoriesCreate, results: list[RunResult]) -> None:
         self.model, self.results = model, results
         # Each run's (x, y, loss) rows as the tick frames send them, built once: a class of 40 playing
-        # sessions sends 2400 ticks a second, and the event loop builds every one.
-        self._tick_rows = [np.column_stack([r.points, r.loss]).astype(np.float32) for r in results]
+        # sessions sends 2400 ticks a second, and the event loop builds every one. A run with no point (its
+        # start could not be evaluated: diverged at step 0) sends zeros.
+        self._tick_rows = [
+            np.column_stack([r.points, r.loss]).astype(np.float32) if len(r.points) else np.zeros((1, 3), np.float32)
+            for r in results
+        ]
         self.version += 1
         self.cursor = min(self.cursor, self.horizon)
         self.send_paths = True

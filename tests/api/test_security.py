@@ -191,3 +191,15 @@ def test_the_cap_counts_each_client_address_apart(client: TestClient, monkeypatc
     other = TestClient(client.app, client=("192.0.2.7", 50000))
     with client.websocket_connect("/ws/v1/surface"), other.websocket_connect("/ws/v1/surface") as ws:
         admitted(ws, "/ws/v1/surface")
+
+
+def test_an_unexpected_error_is_a_500_with_the_headers_and_a_message(client, monkeypatch):
+    from app.api.routes import catalog
+
+    def broken():
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(catalog, "catalog", broken)
+    answer = TestClient(client.app, raise_server_exceptions=False).get("/api/v1/catalog")
+    assert answer.status_code == 500 and "internal error" in answer.json()["message"]
+    assert answer.headers["x-content-type-options"] == "nosniff" and "content-security-policy" in answer.headers

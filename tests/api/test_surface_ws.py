@@ -255,3 +255,15 @@ def test_playback_time_does_not_pass_while_paths_are_computed(client, monkeypatc
                 break
         assert header["type"] == "paths"
         assert header["cursor"] <= 20  # 0.5 s at 400 steps/s would be 200
+
+
+def test_a_run_whose_start_cannot_be_evaluated_plays_without_breaking_the_session(client):
+    spec = {"surface": {"name": "beale"}, "start": [1.0, 1e4], "steps": 5, "runs": [{"optimizer": "sgd"}]}
+    with client.websocket_connect("/ws/v1/surface") as ws:
+        send(ws, type="start", spec=spec)
+        header, payload = receive_frame(ws)
+        assert header["runs"][0]["length"] == 0 and header["runs"][0]["diverged_at"] == 0 and payload.size == 0
+        send(ws, type="ack", seq=header["seq"])
+        send(ws, type="step", count=2)
+        tick, data = receive_frame(ws)
+        assert tick["cursor"] == 2 and data.tolist() == [0.0, 0.0, 0.0]
