@@ -1,5 +1,6 @@
 """A deadline for every HTTP request: an answer not started within ``DESCENTLAB_REQUEST_DEADLINE``
-seconds becomes a 504 that says so, rather than an open-ended wait.
+seconds becomes a 504 that says so, rather than an open-ended wait (an answer once started is sent
+whole, however slow the client).
 
 The request's task is cancelled: a request still waiting for an engine thread leaves the queue, heavy
 work is told to stop at its next slice (:func:`app.services.lanes.run_heavy`), and engine work already
@@ -10,6 +11,7 @@ caps on steps, runs and cells bound how long it takes).
 from __future__ import annotations
 
 import logging
+import math
 
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,13 +31,15 @@ class RequestDeadline:
             await self.app(scope, receive, send)
             return
         started = False
+        seconds = settings.REQUEST_DEADLINE
 
         async def send_tracking(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                deadline.deadline = math.inf  # an answer under way (a large file to a slow client) is not cut
             await send(message)
 
-        seconds = settings.REQUEST_DEADLINE
         with anyio.move_on_after(seconds) as deadline:
             await self.app(scope, receive, send_tracking)
         if deadline.cancelled_caught and not started:
