@@ -32,8 +32,8 @@ async def lead(websocket: WebSocket) -> None:
         async def count_followers() -> None:
             told = None
             while True:
-                if room.follower_count != told:
-                    told = room.follower_count
+                if (count := room.follower_count) != told:  # one look at the shared directory a second
+                    told = count
                     await websocket.send_text(json.dumps({"type": "followers", "count": told}))
                 await anyio.sleep(FOLLOWER_COUNT_SECONDS)
 
