@@ -30,11 +30,13 @@ from app.api.schemas.network_messages import (
 )
 from app.services.frames import encode_frame
 from app.services.network_runs import dataset, network_config, train_values
+from engine.network import work
 from engine.network.mc_dropout import predictive_grid
 from engine.network.training import (
     DIVERGENCE_REASONS,
     ChunkStats,
     NetworkConfig,
+    Progress,
     TrainData,
     TrainState,
     TrainValues,
@@ -50,6 +52,10 @@ SCALARS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "grad_nor
 HIDDEN = ("act_mean", "act_std", "dead_fraction")
 DENSE = ("grad_abs_mean", "update_ratio", "weight_std", "weight_absmax")
 HISTOGRAMS = ("act_hist", "preact_hist", "grad_hist", "weight_hist")
+# Multiply-adds of one call in the streaming lane (engine.network.work; ~0.1 s on this 2-core machine). A
+# chunk of a large network (200 steps of 20 x 256 on full batches: ~30 s) runs in slices of this size, so a
+# class's other networks get their turns in between.
+SLICE_WORK = 2e9
 
 
 @dataclass
@@ -93,6 +99,7 @@ class NetworkSession:
     mc_request: NetworkMcDropoutMessage | None = None
     seq: int = 0
     acked: int = 0
+    progress: list[Progress] | None = None  # of the chunk being computed, per network
     _last_tick: float = 0.0
 
     # --- client messages ------------------------------------------------------------------
@@ -183,17 +190,20 @@ class NetworkSession:
                 self.playing, self.steps_requested = False, 0
                 return [error_message(exc)], 0
             return [], 0
-        if self.mc_request is not None and self.networks and self.mc_request.net < len(self.networks):
+        if self.mc_request is not None and self.networks and self.progress is None:
             request, self.mc_request = self.mc_request, None
-            await run_engine(self.mc_dropout, request.net, request.samples)
+            if request.net < len(self.networks):
+                await run_engine(self.mc_dropout, request.net, request.samples)
             return [], 0
-        if not self.networks or not (self.playing or self.steps_requested):
-            return [], None
-        wait = 1.0 / self.chunks_per_second - (time.monotonic() - self._last_tick)
-        if self.playing and wait > 0:
-            return [], wait
-        self._last_tick = time.monotonic()
-        await run_streaming(self.tick)
+        if self.progress is None:  # a new chunk
+            if not self.networks or not (self.playing or self.steps_requested):
+                return [], None
+            wait = 1.0 / self.chunks_per_second - (time.monotonic() - self._last_tick)
+            if self.playing and wait > 0:
+                return [], wait
+            self._last_tick = time.monotonic()
+        if not await run_streaming(self.advance):
+            return [], 0  # the next slice after whatever is waiting (and the other sessions' turns)
         if self.steps_requested:
             self.steps_requested -= 1
         if all(n.last is not None and bool(n.last.diverged) for n in self.networks) and self.playing:
@@ -223,7 +233,7 @@ class NetworkSession:
             state, stats = evaluate(config)(state, values, train_data)
             networks.append(Network(config, values, state, train_chunk(config), stats))
         # only now, with everything built, replace the running networks (a failed start changes nothing)
-        self.data, self.networks = train_data, networks
+        self.data, self.networks, self.progress = train_data, networks, None
         self.outbox = []
         self.outbox.append(self._setup_frame(data))
         for i in range(len(networks)):
@@ -231,11 +241,43 @@ class NetworkSession:
 
     def tick(self) -> None:
         """One chunk of every network, in lockstep (blocking: runs in a worker thread)."""
-        for network in self.networks:
-            network.state, stats = network.run(network.state, network.values, self.data)
-            network.last = jax.device_get(stats)
+        while not self.advance():
+            pass
+
+    def advance(self) -> bool:
+        """The next slice of the current chunk (blocking: runs in a worker thread): the networks' steps in
+        turn, then their statistics and frames, up to :data:`SLICE_WORK` multiply-adds (at least one step or
+        the statistics). True once the chunk's frames are queued."""
+        if self.progress is None:
+            self.progress = [Progress.start() for _ in self.networks]
+        budget = SLICE_WORK
+
+        def fits(cost: float) -> bool:
+            return cost <= budget or budget == SLICE_WORK
+
+        for i, network in enumerate(self.networks):
+            left = network.run.steps - self.progress[i].steps
+            if not left:
+                continue
+            per_step = work.step_work(network.config)
+            if not fits(per_step):
+                return False
+            count = min(left, max(1, int(budget // per_step)))
+            network.state, self.progress[i] = network.run.advance(
+                network.state, network.values, self.data, self.progress[i], count
+            )
+            budget -= count * per_step
+            if count < left:
+                return False
+        samples = 2 * len(self.data.X_train)  # the training and validation rows the statistics evaluate
+        if not fits(sum(work.statistics_work(n.config, samples) for n in self.networks)):
+            return False
+        for network, progress in zip(self.networks, self.progress, strict=True):
+            network.last = network.run.finish(network.state, network.values, self.data, progress)
+        self.progress = None
         for i in range(len(self.networks)):
             self.outbox.append(self._chunk_frame(i))
+        return True
 
     def mc_dropout(self, i: int, samples: int) -> None:
         """Predictive mean and spread of network ``i`` now, over the boundary grid (blocking: a worker thread).

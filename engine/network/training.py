@@ -268,49 +268,77 @@ def init_training(config: NetworkConfig, values: TrainValues, data: TrainData, k
     return program(key, coefficients, arch_, values)
 
 
-Chunk = Callable[[TrainState, TrainValues, TrainData], tuple[TrainState, ChunkStats]]
+class Progress(NamedTuple):
+    """What a chunk's steps so far leave for its statistics: per-layer gradient sums, updates applied, and
+    each call's ``(count, losses, learning rates)``."""
+
+    steps: int
+    grad_sum: np.ndarray
+    applied: np.int32
+    traces: tuple = ()
+
+    @classmethod
+    def start(cls) -> Progress:
+        return cls(0, np.zeros(buckets.MAX_DEPTH + 1, np.float32), np.int32(0))
 
 
-def _chunk(config: NetworkConfig, steps: int) -> Chunk:
-    if cache.near_map_limit(RELEASE_MAP_SHARE):
-        cache.release_compiled_programs()  # a pause for everyone (programs reload), not an XLA abort
-    key = program_key(config)
-    arch_ = arch(config)
-    depth = len(config.hidden)
-    stats = _stats_program(config.bins)
+class Chunk:
+    """``steps`` updates of one network and then its statistics: ``chunk(state, values, data) -> (state,
+    ChunkStats)`` with the statistics on the host (NumPy), cut to the network's layers.
 
-    def run(state: TrainState, values: TrainValues, data: TrainData) -> tuple[TrainState, ChunkStats]:
-        batches_per_epoch(config, int(data.n_train))
-        check_labels(config, data.y_train)
+    A caller that must not hold a thread for long (a live session among a class's) runs the same chunk
+    in slices: :meth:`advance` some steps at a time from :meth:`Progress.start`, then :meth:`finish`.
+    The numbers are the same either way.
+    """
+
+    def __init__(self, config: NetworkConfig, steps: int):
+        if cache.near_map_limit(RELEASE_MAP_SHARE):
+            cache.release_compiled_programs()  # a pause for everyone (programs reload), not an XLA abort
+        self.config, self.steps = config, steps
+        self.arch = arch(config)
+        self._key = program_key(config)
+        self._stats = _stats_program(config.bins)
+
+    def __call__(self, state: TrainState, values: TrainValues, data: TrainData) -> tuple[TrainState, ChunkStats]:
+        state, progress = self.advance(state, values, data, Progress.start(), self.steps)
+        return state, self.finish(state, values, data, progress)
+
+    def advance(
+        self, state: TrainState, values: TrainValues, data: TrainData, progress: Progress, count: int
+    ) -> tuple[TrainState, Progress]:
+        """``count`` more of the chunk's updates (at most the steps it has left)."""
+        batches_per_epoch(self.config, int(data.n_train))
+        check_labels(self.config, data.y_train)
         pool = (data.pool_X, data.pool_y, data.n_train)
-        program = _steps_program(key.optimizer, key.batch)
-        grad_sum, applied = np.zeros(buckets.MAX_DEPTH + 1, np.float32), np.int32(0)
-        pieces = []
-        for done in range(0, steps, CHUNK_CAPACITY):
-            count = min(CHUNK_CAPACITY, steps - done)
-            state, trace = program(state, arch_, values, pool, np.int32(count))
+        program = _steps_program(self._key.optimizer, self._key.batch)
+        count = min(count, self.steps - progress.steps)
+        grad_sum, applied, traces = progress.grad_sum, progress.applied, list(progress.traces)
+        for done in range(0, count, CHUNK_CAPACITY):
+            n = min(CHUNK_CAPACITY, count - done)
+            state, trace = program(state, self.arch, values, pool, np.int32(n))
             grad_sum, applied = grad_sum + trace.grad_abs_mean, applied + trace.applied
-            pieces.append((count, trace.loss, trace.learning_rate))
-        chunk = jax.device_get(stats(state, arch_, values, data, grad_sum, applied))
-        pieces = jax.device_get(pieces)
-        chunk = chunk._replace(
-            batch_loss=np.concatenate([np.zeros(0, np.float32), *(loss[:n] for n, loss, _ in pieces)]),
-            learning_rate=np.concatenate([np.zeros(0, np.float32), *(rate[:n] for n, _, rate in pieces)]),
-        )
-        return state, trim(chunk, depth)
+            traces.append((n, trace.loss, trace.learning_rate))
+        return state, Progress(progress.steps + count, grad_sum, applied, tuple(traces))
 
-    return run
+    def finish(self, state: TrainState, values: TrainValues, data: TrainData, progress: Progress) -> ChunkStats:
+        """The statistics after the chunk's last step, with every step's minibatch loss and learning rate."""
+        chunk = jax.device_get(self._stats(state, self.arch, values, data, progress.grad_sum, progress.applied))
+        traces = jax.device_get(progress.traces)
+        chunk = chunk._replace(
+            batch_loss=np.concatenate([np.zeros(0, np.float32), *(loss[:n] for n, loss, _ in traces)]),
+            learning_rate=np.concatenate([np.zeros(0, np.float32), *(rate[:n] for n, _, rate in traces)]),
+        )
+        return trim(chunk, len(self.config.hidden))
 
 
 def train_chunk(config: NetworkConfig) -> Chunk:
-    """``fn(state, values, data) -> (state, ChunkStats)`` running ``config.steps_per_chunk`` steps; the
-    statistics come back on the host (NumPy), cut to the network's layers."""
-    return _chunk(config, config.steps_per_chunk)
+    """The chunk of ``config.steps_per_chunk`` steps."""
+    return Chunk(config, config.steps_per_chunk)
 
 
 def evaluate(config: NetworkConfig) -> Chunk:
     """Like :func:`train_chunk` with no step (e.g. the view at step 0)."""
-    return _chunk(config, 0)
+    return Chunk(config, 0)
 
 
 def bucket_warm_ups(optimizer: str, steps_per_chunk: int, bins: int, grid_size: int):

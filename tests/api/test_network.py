@@ -1,9 +1,11 @@
 """Network lab over the API: bounded training (REST) and the live session (WebSocket)."""
 
 import json
+import re
 
 import numpy as np
 
+from app.api.schemas.network import TrainCreate
 from app.services.frames import decode_frame
 
 MODEL = {"hidden": [5, 5, 5], "activation": "tanh", "init": {"name": "uniform", "low": 0.0, "high": 1.0}}
@@ -51,6 +53,22 @@ def test_train_refuses_more_than_the_step_budget(client):
     assert r.status_code == 422 and "the limit is 20000" in r.json()["message"]
     r = client.post("/api/v1/train", json={**spec, "optimizer": {"name": "newton"}})
     assert r.status_code == 422 and "newton" in r.json()["message"]
+
+
+def test_train_refuses_work_beyond_its_cost_limit_and_says_what_fits(client):
+    # 20 x 256 on full batches: 300 steps are ~1.1e12 multiply-adds (~45 s here), within the step count
+    wide = {"hidden": [256] * 20, "activation": "relu", "batch_norm": True}
+    dataset = {"name": "circles", "n": 2000, "validation_split": 0.5}
+    spec = {"dataset": dataset, "model": wide, "optimizer": OPTIMIZER, "batch_size": 1000, "epochs": 300}
+    r = client.post("/api/v1/train", json=spec)
+    message = r.json()["message"]
+    assert r.status_code == 422 and "multiply-adds" in message and "1245952 weights" in message, message
+    fit = int(re.search(r"at most (\d+) epochs", message).group(1))
+    assert 0 < fit < 300
+    TrainCreate.model_validate({**spec, "epochs": fit})  # what the message offers is accepted
+    # one sample a step: the statistics every 50 steps (3600 points forward) cost most
+    r = client.post("/api/v1/train", json={**spec, "batch_size": 1, "epochs": 20})
+    assert r.status_code == 422 and "at most 5 epochs" in r.json()["message"]
 
 
 def test_live_session_streams_setup_and_chunks_and_applies_a_new_learning_rate(client):

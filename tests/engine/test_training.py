@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from engine import modifiers
-from engine.network import mc_dropout
+from engine.network import mc_dropout, work
 from engine.network import training as T
 from engine.network.datasets import make_dataset, split
 from tests.engine.compile_counter import CompileCounter
@@ -240,3 +240,12 @@ def test_mc_dropout_spread_is_positive_with_dropout_and_zero_without():
     assert float(on.std.max()) > 0.05 and np.all(np.asarray(on.std) >= 0)
     assert np.all((np.asarray(on.mean) >= 0) & (np.asarray(on.mean) <= 1))
     np.testing.assert_array_equal(np.asarray(off.std), 0.0)
+
+
+def test_training_work_counts_the_dense_layers_multiply_adds():
+    assert work.weights((8, 8), 2) == 2 * 8 + 8 * 8 + 8 * 1  # one logit for two classes
+    assert work.weights((8, 8), 3) == 2 * 8 + 8 * 8 + 8 * 3
+    config = T.NetworkConfig(hidden=(8, 8), batch_size=32, steps_per_chunk=50, grid_size=40)
+    # 120 steps: 3 multiply-adds per sample and weight (forward, backward), 4 per weight for the update, and
+    # 3 chunks of statistics over 200 samples and the 40 x 40 grid
+    assert work.training_work(config, 120, 200) == 120 * (3 * 32 + 4) * 88 + 3 * (200 + 1600) * 88

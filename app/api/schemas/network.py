@@ -11,6 +11,8 @@ from app.api.schemas.surface import optimizer_model
 from engine.network.activations import ACTIVATIONS
 from engine.network.datasets import DATASETS
 from engine.network.inits import INITS
+from engine.network.training_config import NetworkConfig
+from engine.network.work import training_work, weights
 from engine.optimizers import OPTIMIZERS
 
 
@@ -91,6 +93,10 @@ INIT_DEFAULT = _init_model("normal")(name="normal", std=0.01)
 
 INTEGER_DATASET_PARAMS = ("n", "seed", "classes")
 MAX_TRAIN_STEPS = 20_000
+# Multiply-adds one POST /train may cost (engine.network.work: steps × batch × weights × 3, and the
+# statistics every 50 steps): about 20 s of a 2-core server. A count of steps alone let 20 × 256 on full
+# batches ask for hours.
+MAX_TRAIN_WORK = 5e11
 
 
 def _dataset_model(name: str) -> type[BaseModel]:
@@ -158,7 +164,8 @@ class McDropoutSpec(StrictModel):
 
 
 class TrainCreate(StrictModel):
-    """Bounded one-shot training: at most 20,000 steps (epochs × batches per epoch)."""
+    """Bounded one-shot training: at most 20,000 steps (epochs × batches per epoch) and 5 × 10¹¹
+    multiply-adds (steps × batch × weights × 3; see engine.network.work)."""
 
     dataset: DatasetSpec = Field(default_factory=lambda: _dataset_model("circles")(name="circles"))
     model: ModelSpec = Field(default_factory=ModelSpec)
@@ -186,7 +193,30 @@ class TrainCreate(StrictModel):
                 f"{self.epochs} epochs of {n_train // self.batch_size} batches is {steps} steps; the limit is "
                 f"{MAX_TRAIN_STEPS} (fewer epochs or a larger batch)"
             )
+        check_work(self, steps)
         return self
+
+
+def check_work(spec: TrainCreate, steps: int) -> None:
+    """Refuse a training whose multiply-adds exceed :data:`MAX_TRAIN_WORK`, saying what would fit."""
+    classes = getattr(spec.dataset, "classes", 2)
+    config = NetworkConfig(hidden=tuple(spec.model.hidden), num_classes=classes, batch_size=spec.batch_size)
+    work = training_work(config, steps, spec.dataset.n)
+    if work <= MAX_TRAIN_WORK:
+        return
+    per_epoch = steps // spec.epochs
+    fit = int(spec.epochs * MAX_TRAIN_WORK / work)  # >= 1: one epoch of the largest network fits
+    while training_work(config, fit * per_epoch, spec.dataset.n) > MAX_TRAIN_WORK:  # the last chunk rounds up
+        fit -= 1
+    raise ValueError(
+        f"this training is about {_sci(work)} multiply-adds ({steps} steps of batch {spec.batch_size} through "
+        f"{weights(config.hidden, classes)} weights); the limit is {_sci(MAX_TRAIN_WORK)}, about 20 s of this "
+        f"server: at most {fit} epochs of this network and batch"
+    )
+
+
+def _sci(x: float) -> str:
+    return f"{x:.1e}".replace("e+", "e")
 
 
 class TrainHistory(BaseModel):
