@@ -44,11 +44,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.workers == 1:
         uvicorn.run("app.main:app", host=args.host, port=args.port, ws_per_message_deflate=False)
         return
-    # The workers share the follow-the-teacher rooms through a directory of this run (they read the
-    # setting from the environment they inherit).
+    # The workers share the follow-the-teacher rooms through a directory of this run, and the host's memory
+    # (they read the settings from the environment they inherit).
     own_dir = not settings.FOLLOW_DIR
     follow_dir = settings.FOLLOW_DIR or tempfile.mkdtemp(prefix="descentlab-follow-")
     os.environ["DESCENTLAB_FOLLOW_DIR"] = follow_dir
+    os.environ["DESCENTLAB_WORKERS"] = str(args.workers)  # they share the host's memory
     try:
         uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers, ws_per_message_deflate=False)
     finally:

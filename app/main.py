@@ -14,7 +14,7 @@ from app.api.routes import catalog, docs, follow_ws, health, lessons, network, n
 from app.api.security import install_security
 from app.services.warmup import start_warm_up, stop_warm_up
 from app.settings import settings
-from engine.cache import enable_compilation_cache
+from engine.cache import enable_compilation_cache, host_memory_bytes, set_memory_budget
 
 
 @asynccontextmanager
@@ -28,8 +28,17 @@ async def lifespan(app: FastAPI):
         warm_up.join()
 
 
+def memory_budget() -> int:
+    """Bytes this process may fill (``DESCENTLAB_MEMORY_BUDGET_GB``; unset: half the host's memory over the
+    workers; 0: no budget)."""
+    if settings.MEMORY_BUDGET_GB is not None:
+        return int(settings.MEMORY_BUDGET_GB * 1e9)
+    return (host_memory_bytes() or 0) // (2 * max(settings.WORKERS, 1))
+
+
 def create_app() -> FastAPI:
     enable_compilation_cache(settings.JAX_CACHE_DIR)
+    set_memory_budget(memory_budget())
     app = FastAPI(
         lifespan=lifespan,
         docs_url=None,  # served by app.api.routes.docs from the local swagger-ui-bundle

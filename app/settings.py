@@ -26,9 +26,17 @@ class Settings(BaseSettings):
     # Where the static files' gzip and Brotli encodings are kept between runs (named by content hash; any
     # process may share it). Unwritable: they are compressed in memory at each start.
     ASSET_CACHE_DIR: str = "~/.cache/descentlab/assets"
+    # Memory one server process may fill, above all with compiled programs (each network-lab shape bucket
+    # holds about 0.3 GB; all of them, 25 GB): the start-up warm-up stops at half of it, and a new network
+    # past 80 % releases every compiled program (they reload from the persistent cache). Unset: half the
+    # host's memory, shared by the WORKERS processes; 0: no budget.
+    MEMORY_BUDGET_GB: float | None = None
+    # Worker processes of this server (set by `descentlab serve --workers N` for them).
+    WORKERS: int = 1
     # Compile the default view in the background at start-up.
     WARM_UP: bool = True
-    # ... and then every shape bucket of the network lab (minutes without the persistent cache).
+    # ... and then every optimizer on every surface and the network lab's shape buckets, the likeliest
+    # first, until half the memory budget (minutes without the persistent cache).
     WARM_BUCKETS: bool = True
     # Worker threads running interactive engine work (updates, set-ups, small requests), and the chunks of
     # playing networks in a lane of their own. XLA releases the GIL while it computes, and a call spends

@@ -1,10 +1,12 @@
 """Compiled programs: the optional persistent XLA cache, and a bound on the ones a process holds.
 
-Each compiled XLA:CPU executable holds memory maps of its own (a steps program of the padded network
-about 1600, an optimizer × surface loop about 100). Linux refuses a process more than
-``vm.max_map_count`` maps (65530 by default), and XLA aborts the process when its next compilation is
-refused one. :func:`near_map_limit` says when a process gets close, :func:`release_compiled_programs`
-drops every compiled program (later calls load them from the persistent cache or compile again).
+Each compiled XLA:CPU executable holds memory and memory maps of its own: a network-lab bucket (its
+steps, statistics and initialisation programs) about 0.3 GB and 1300–2500 maps, an optimizer × surface
+loop about 100 maps. Linux refuses a process more than ``vm.max_map_count`` maps (65530 by default),
+and XLA aborts the process when its next compilation is refused one; and every bucket of the three
+warmed optimizers (90) would fill 25 GB. :func:`room` says how much of either bound a process uses
+(the memory budget is the server's, :func:`set_memory_budget`), :func:`release_compiled_programs` drops
+every compiled program (later calls load them from the persistent cache or compile again).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+from typing import NamedTuple
 
 import jax
 
@@ -19,6 +22,9 @@ log = logging.getLogger("descentlab.cache")
 
 MAPS = "/proc/self/maps"
 MAP_LIMIT = "/proc/sys/vm/max_map_count"
+STATM = "/proc/self/statm"
+MEMINFO = "/proc/meminfo"
+_memory_budget = 0  # bytes; 0: none
 
 
 def enable_compilation_cache(directory: str) -> None:
@@ -40,17 +46,60 @@ def map_use() -> tuple[int, int] | None:
         return used, int(limit.read())
 
 
-def near_map_limit(share: float) -> bool:
-    """The process holds more than ``share`` of ``vm.max_map_count`` memory maps."""
-    use = map_use()
-    return use is not None and use[0] > share * use[1]
+def set_memory_budget(nbytes: int) -> None:
+    """The memory (bytes) this process may fill, above all with compiled programs (0: no budget)."""
+    global _memory_budget
+    _memory_budget = int(nbytes)
+
+
+def resident_bytes() -> int | None:
+    """The process's resident memory, or ``None`` without ``/proc``."""
+    if not os.path.exists(STATM):
+        return None
+    with open(STATM) as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def host_memory_bytes() -> int | None:
+    """The machine's memory (``MemTotal``), or ``None`` without ``/proc``."""
+    if not os.path.exists(MEMINFO):
+        return None
+    with open(MEMINFO) as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+class Room(NamedTuple):
+    """How much of its bounds the process uses: ``share`` of the tighter one, which is ``limit`` ("memory"
+    or "maps"), and ``detail`` in words."""
+
+    share: float
+    limit: str
+    detail: str
+
+
+def room() -> Room:
+    shares = [Room(0.0, "maps", "no /proc")]
+    maps = map_use()
+    if maps is not None:
+        shares.append(Room(maps[0] / maps[1], "maps", f"{maps[0]} memory maps of vm.max_map_count = {maps[1]}"))
+    resident = resident_bytes()
+    if resident is not None and _memory_budget:
+        detail = f"{resident / 1e9:.1f} GB of its {_memory_budget / 1e9:g} GB memory budget"
+        shares.append(Room(resident / _memory_budget, "memory", detail))
+    return max(shares, key=lambda r: r.share)
+
+
+def near_limit(share: float) -> bool:
+    """The process uses more than ``share`` of its memory budget or of ``vm.max_map_count`` maps."""
+    return room().share > share
 
 
 def release_compiled_programs() -> None:
-    """Drop every compiled program this process holds (and the memory maps they hold)."""
-    use = map_use()
+    """Drop every compiled program this process holds (their memory and memory maps)."""
+    held = room().detail
     jax.clear_caches()
     gc.collect()
-    log.warning(
-        "released every compiled program: the process held %s of vm.max_map_count %s memory maps", *(use or ("?", "?"))
-    )
+    log.warning("released every compiled program: the process held %s", held)

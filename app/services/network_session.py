@@ -52,10 +52,11 @@ SCALARS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "grad_nor
 HIDDEN = ("act_mean", "act_std", "dead_fraction")
 DENSE = ("grad_abs_mean", "update_ratio", "weight_std", "weight_absmax")
 HISTOGRAMS = ("act_hist", "preact_hist", "grad_hist", "weight_hist")
-# Multiply-adds of one call in the streaming lane (engine.network.work; ~0.1 s on this 2-core machine). A
-# chunk of a large network (200 steps of 20 x 256 on full batches: ~30 s) runs in slices of this size, so a
-# class's other networks get their turns in between.
-SLICE_WORK = 2e9
+# Multiply-adds of one call in the streaming lane (engine.network.work). The engine does 8–36 G of them a
+# second on this 2-core machine (bench/training_work.py), so a slice lasts ~0.03–0.13 s: a chunk of a large
+# network (200 steps of 20 x 256 on batches of 1000: ~21 s) runs a step or a few at a time, and a class's
+# other networks get their turns in between. (A wide network's statistics, 0.2–0.4 s, are one call.)
+SLICE_WORK = 1e9
 
 
 @dataclass

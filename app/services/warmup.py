@@ -22,7 +22,8 @@ import numpy as np
 from app.api.schemas.network import NetworkSessionSpec
 from app.services.network_session import NetworkSession
 from app.settings import settings
-from engine.cache import map_use, near_map_limit
+from engine.cache import near_limit, room
+from engine.network import buckets
 from engine.network.training import bucket_warm_ups
 from engine.optimizers import OPTIMIZERS
 from engine.surface import stack_machine
@@ -60,8 +61,12 @@ def warm_up_network() -> None:
 
 
 BUCKET_OPTIMIZERS = ("momentum", "adam", "sgd")
+# Batch buckets by how soon a class needs them: the page's default batch of 32, small batches, full
+# batches of the default 1000 training points and of smaller sets, and the largest.
+BATCH_PRIORITY = (64, 16, 1024, 256, 2048)
+NARROW = 32
 log = logging.getLogger("descentlab.warmup")
-WARM_MAP_SHARE = 0.5
+WARM_SHARE = 0.5  # of the memory budget or vm.max_map_count (engine.cache)
 _pending: list[str] = []
 _stopped: list[str] = []
 _lock = threading.Lock()
@@ -75,6 +80,15 @@ def status() -> dict:
         if _stopped:
             return {"warm": False, "warming": [], "stopped": _stopped[-1]}
         return {"warm": not _pending, "warming": list(_pending)}
+
+
+def bucket_order() -> list[tuple[int, int]]:
+    """The network lab's ``(width, batch)`` buckets in the order the warm-up takes them (each for every
+    optimizer of :data:`BUCKET_OPTIMIZERS`), until half the memory budget: every batch of the narrow
+    widths a class starts with (≤ :data:`NARROW`), by :data:`BATCH_PRIORITY`, then the wider ones."""
+    narrow = [w for w in buckets.WIDTHS if w <= NARROW]
+    order = [(w, b) for b in BATCH_PRIORITY for w in narrow]
+    return order + [(w, b) for w in buckets.WIDTHS if w > NARROW for b in BATCH_PRIORITY]
 
 
 def surface_pairs() -> list[tuple[str, object]]:
@@ -101,24 +115,29 @@ def _tasks() -> list[tuple[str, object]]:
     if settings.WARM_BUCKETS:
         tasks += surface_pairs()
         chunk = DEFAULT_NETWORK_VIEW["steps_per_chunk"]
-        for optimizer in BUCKET_OPTIMIZERS:
-            tasks += bucket_warm_ups(optimizer, steps_per_chunk=chunk, bins=30, grid_size=40)
+        order = bucket_order()
+        per_optimizer = [bucket_warm_ups(o, chunk, bins=30, grid_size=40, order=order) for o in BUCKET_OPTIMIZERS]
+        tasks += [pair for bucket in zip(*per_optimizer, strict=True) for pair in bucket]
     return tasks
 
 
-def _out_of_maps(label: str) -> bool:
-    """Stop warming before the process holds :data:`WARM_MAP_SHARE` of the kernel's memory maps (each
-    compiled network program holds ~1600; XLA aborts the process when it is refused one)."""
-    if label in DEFAULT_VIEWS or not near_map_limit(WARM_MAP_SHARE):
+ADVICE = {
+    "memory": "raise DESCENTLAB_MEMORY_BUDGET_GB where the host has the memory (about 0.3 GB per network bucket)",
+    "maps": "raise it (sysctl -w vm.max_map_count=262144) to warm more buckets",
+}
+
+
+def _out_of_room(label: str) -> bool:
+    """Stop warming before the process uses :data:`WARM_SHARE` of its memory budget or of the kernel's memory
+    maps (each network-lab bucket holds ~0.3 GB and ~1600 maps; XLA aborts the process when it is refused
+    a map): a class's own networks need the rest."""
+    if label in DEFAULT_VIEWS or not near_limit(WARM_SHARE):
         return False
-    used, limit = map_use()
+    used = room()
     with _lock:
         left = len(_pending)
         _pending.clear()
-        _stopped.append(
-            f"stopped with {left} programs left: the process holds {used} memory maps of vm.max_map_count = "
-            f"{limit}; raise it (sysctl -w vm.max_map_count=262144) to warm every bucket"
-        )
+        _stopped.append(f"stopped with {left} programs left: the process holds {used.detail}; {ADVICE[used.limit]}")
     log.warning("warm-up %s", _stopped[-1])
     return True
 
@@ -126,7 +145,7 @@ def _out_of_maps(label: str) -> bool:
 def warm_up(tasks: list[tuple[str, object]]) -> None:
     started = time.monotonic()
     for label, run in tasks:
-        if _stop.is_set() or _out_of_maps(label):
+        if _stop.is_set() or _out_of_room(label):
             break
         try:
             run()

@@ -101,7 +101,7 @@ __all__ = [
 Array = jax.Array
 
 MAX_STEPS = 100_000
-RELEASE_MAP_SHARE = 0.8  # of vm.max_map_count: see engine.cache
+RELEASE_SHARE = 0.8  # of the memory budget or vm.max_map_count: see engine.cache
 CHUNK_CAPACITY = 200  # updates per call of the steps program (a longer chunk takes several calls)
 BOUND = 1e6
 ORDER_LENGTH = buckets.MAX_SAMPLES + buckets.BATCHES[-1]
@@ -292,7 +292,7 @@ class Chunk:
     """
 
     def __init__(self, config: NetworkConfig, steps: int):
-        if cache.near_map_limit(RELEASE_MAP_SHARE):
+        if cache.near_limit(RELEASE_SHARE):
             cache.release_compiled_programs()  # a pause for everyone (programs reload), not an XLA abort
         self.config, self.steps = config, steps
         self.arch = arch(config)
@@ -341,8 +341,9 @@ def evaluate(config: NetworkConfig) -> Chunk:
     return Chunk(config, 0)
 
 
-def bucket_warm_ups(optimizer: str, steps_per_chunk: int, bins: int, grid_size: int):
-    """``(label, run)`` pairs that compile every bucket's programs for ``optimizer``, smallest widths first.
+def bucket_warm_ups(optimizer: str, steps_per_chunk: int, bins: int, grid_size: int, order=None):
+    """``(label, run)`` pairs that compile each bucket's programs for ``optimizer``: the ``(width, batch)``
+    buckets of ``order``, by default every one, smallest widths first.
 
     Each ``run`` trains one chunk of a one-layer network in that (width, batch) bucket on a training set
     of the batch's size, so the three sample buckets are covered too. Run them before any user needs
@@ -350,21 +351,20 @@ def bucket_warm_ups(optimizer: str, steps_per_chunk: int, bins: int, grid_size: 
     """
     rng = np.random.default_rng(0)
     pairs = []
-    for width in buckets.WIDTHS:
-        for batch in buckets.BATCHES:
-            config = NetworkConfig(
-                hidden=(width,), optimizer=optimizer, batch_size=batch, steps_per_chunk=steps_per_chunk,
-                bins=bins, grid_size=grid_size,
-            )  # fmt: skip
+    for width, batch in order or [(w, b) for w in buckets.WIDTHS for b in buckets.BATCHES]:
+        config = NetworkConfig(
+            hidden=(width,), optimizer=optimizer, batch_size=batch, steps_per_chunk=steps_per_chunk,
+            bins=bins, grid_size=grid_size,
+        )  # fmt: skip
 
-            def run(config=config, n=batch):
-                X = rng.normal(size=(n, 2)).astype(np.float32)
-                values = make_values(config)
-                data = make_data(config, X, (X[:, 0] > 0).astype(np.int32))
-                state = init_training(config, values, data, jax.random.key(0))
-                train_chunk(config)(state, values, data)
+        def run(config=config, n=batch):
+            X = rng.normal(size=(n, 2)).astype(np.float32)
+            values = make_values(config)
+            data = make_data(config, X, (X[:, 0] > 0).astype(np.int32))
+            state = init_training(config, values, data, jax.random.key(0))
+            train_chunk(config)(state, values, data)
 
-            pairs.append((f"{optimizer} width {width} batch {batch}", run))
+        pairs.append((f"{optimizer} width {width} batch {batch}", run))
     return pairs
 
 

@@ -93,9 +93,11 @@ INIT_DEFAULT = _init_model("normal")(name="normal", std=0.01)
 
 INTEGER_DATASET_PARAMS = ("n", "seed", "classes")
 MAX_TRAIN_STEPS = 20_000
-# Multiply-adds one POST /train may cost (engine.network.work: steps × batch × weights × 3, and the
-# statistics every 50 steps): about 20 s of a 2-core server. A count of steps alone let 20 × 256 on full
-# batches ask for hours.
+# Multiply-adds one POST /train may cost (engine.network.work: steps × batch × weights × 3, the update, and
+# the statistics every 50 steps). The engine does 8–36 G of them a second on this 2-core machine
+# (bench/training_work.py; the widest, deepest networks the fastest), so the limit is 15–60 s of work, the
+# time budget (TRAIN_TIME_BUDGET) cutting the slowest. A count of steps alone let 20 × 256 on full batches
+# ask for hours.
 MAX_TRAIN_WORK = 5e11
 
 
@@ -210,8 +212,8 @@ def check_work(spec: TrainCreate, steps: int) -> None:
         fit -= 1
     raise ValueError(
         f"this training is about {_sci(work)} multiply-adds ({steps} steps of batch {spec.batch_size} through "
-        f"{weights(config.hidden, classes)} weights); the limit is {_sci(MAX_TRAIN_WORK)}, about 20 s of this "
-        f"server: at most {fit} epochs of this network and batch"
+        f"{weights(config.hidden, classes)} weights); the limit is {_sci(MAX_TRAIN_WORK)}: at most {fit} epochs "
+        "of this network and batch"
     )
 
 
