@@ -24,6 +24,7 @@ MAPS = "/proc/self/maps"
 MAP_LIMIT = "/proc/sys/vm/max_map_count"
 STATM = "/proc/self/statm"
 MEMINFO = "/proc/meminfo"
+CGROUP_MEMORY_MAX = "/sys/fs/cgroup/memory.max"
 _memory_budget = 0  # bytes; 0: none
 
 
@@ -61,14 +62,18 @@ def resident_bytes() -> int | None:
 
 
 def host_memory_bytes() -> int | None:
-    """The machine's memory (``MemTotal``), or ``None`` without ``/proc``."""
+    """The memory this process's machine or container has: ``MemTotal``, or the cgroup's ``memory.max`` where
+    that is lower (a container's limit); ``None`` without ``/proc``."""
     if not os.path.exists(MEMINFO):
         return None
     with open(MEMINFO) as meminfo:
-        for line in meminfo:
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1]) * 1024
-    return None
+        total = next((int(line.split()[1]) * 1024 for line in meminfo if line.startswith("MemTotal:")), None)
+    if total is not None and os.path.exists(CGROUP_MEMORY_MAX):
+        with open(CGROUP_MEMORY_MAX) as limit:
+            text = limit.read().strip()
+        if text.isdigit():  # "max": no limit
+            total = min(total, int(text))
+    return total
 
 
 class Room(NamedTuple):

@@ -111,3 +111,15 @@ def test_the_memory_budget_is_half_the_host_shared_by_the_workers_unless_set(mon
     assert memory_budget() == 12_500_000_000
     monkeypatch.setattr(settings, "MEMORY_BUDGET_GB", 0.0)
     assert memory_budget() == 0  # no budget: only the bound on memory maps
+
+
+def test_the_host_memory_is_the_containers_limit_where_that_is_lower(tmp_path, monkeypatch):
+    meminfo, limit = tmp_path / "meminfo", tmp_path / "memory.max"
+    meminfo.write_text("MemTotal:       32000000 kB\nMemFree:        1000 kB\n")
+    monkeypatch.setattr(cache, "MEMINFO", str(meminfo))
+    monkeypatch.setattr(cache, "CGROUP_MEMORY_MAX", str(limit))
+    assert cache.host_memory_bytes() == 32_000_000 * 1024  # no cgroup file
+    limit.write_text("max\n")
+    assert cache.host_memory_bytes() == 32_000_000 * 1024
+    limit.write_text("8000000000\n")
+    assert cache.host_memory_bytes() == 8_000_000_000
