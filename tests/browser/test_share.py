@@ -72,7 +72,8 @@ def test_presenter_mode_at_1280x720_has_large_type_and_its_keys_work(shared: Sha
     expect(page.locator(".lesson-answer")).to_be_visible()
     page.keyboard.press("n")
     page.wait_for_url("**/?present=1#lesson=momentum_valley")
-    expect(page.locator(".lesson-heading")).to_have_text("Momentum in a narrow valley")
+    # a new lesson reloads the page: plotly.js alone evaluates for 1.3–2.5 s here, more under CI's load
+    expect(page.locator(".lesson-heading")).to_have_text("Momentum in a narrow valley", timeout=30_000)
     expect(page.locator("body")).to_have_class("present")
 
 
