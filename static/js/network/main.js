@@ -228,7 +228,7 @@ class NetworkLab {
     $("player").inert = false;
     document.body.classList.remove("lesson-open");
     this.session.step(Math.ceil(this.untilStep / this.state.spc));
-    this.player.setBusy(true);
+    this.player.setBusy(true, "net.training");
   }
 
   /** Once every network has trained to the lesson's step: pause and answer with their numbers. */
@@ -375,11 +375,11 @@ class NetworkLab {
     this.requestRender();
   }
 
-  /** While playing, a pause in the chunks (a new architecture compiling its training step) says so. */
+  /** While playing, a pause in the chunks (a large network's chunk, a bucket loading) says so. */
   expectChunk(waiting = true) {
     clearTimeout(this.stallTimer);
     if (!this.awaitingSetup) this.player.setBusy(false);
-    if (waiting) this.stallTimer = setTimeout(() => this.player.setBusy(true), 900);
+    if (waiting) this.stallTimer = setTimeout(() => this.player.setBusy(true, "net.training"), 900);
   }
 
   receiveChunk(frame) {

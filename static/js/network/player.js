@@ -14,7 +14,8 @@ export class NetworkPlayer {
     this.resetButton = iconButton("reset", "player.reset", () => this.on.reset());
     this.stepButton = iconButton("forward", "player.stepChunk", () => this.on.step());
     this.speed = new SpeedSelect(SPEEDS, "player.chunksValue", SPEEDS[0], (n) => this.on.speed(n));
-    this.busy = el("span", { class: "busy", role: "status", hidden: true }, el("span", { class: "spinner", "aria-hidden": "true" }), setText(el("span"), "net.building"));
+    this.busyLabel = setText(el("span"), "net.building");
+    this.busy = el("span", { class: "busy", role: "status", hidden: true }, el("span", { class: "spinner", "aria-hidden": "true" }), this.busyLabel);
     this.readout = el("output", { class: "cursor-readout step-readout" });
     root.append(
       el("div", { class: "player-buttons" }, this.resetButton, this.playButton.element, this.stepButton),
@@ -43,7 +44,9 @@ export class NetworkPlayer {
     setText(this.readout, "player.stepEpoch", { step: step.toLocaleString("en-US"), epoch: epoch.toFixed(1) });
   }
 
-  setBusy(busy) {
+  /** The spinner, saying what the wait is: building a network (default) or training its next chunk. */
+  setBusy(busy, what = "net.building") {
+    if (busy) setText(this.busyLabel, what);
     this.busy.hidden = !busy;
   }
 }
