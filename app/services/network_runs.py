@@ -23,7 +23,7 @@ from app.settings import settings
 from engine.network.datasets import make_dataset, split
 from engine.network.init_experiment import run_init_experiment, to_rows
 from engine.network.mc_dropout import predictive_grid
-from engine.network.training import train
+from engine.network.one_shot import train
 from engine.network.training_config import NetworkConfig, TrainValues, make_data, make_values
 
 

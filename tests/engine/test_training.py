@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from engine import modifiers
-from engine.network import mc_dropout, work
+from engine.network import mc_dropout, one_shot, work
 from engine.network import training as T
 from engine.network.datasets import make_dataset, split
 from tests.engine.compile_counter import CompileCounter
@@ -65,7 +65,7 @@ def test_seed_002_tanh_with_positive_uniform_init_vanishes_while_relu_he_learns(
             init=init, init_params=init_params,
         )  # fmt: skip
         values = T.make_values(config, {"learning_rate": 0.01, "momentum": 0.9}, seed=5)
-        runs[name] = T.train(config, values, Xt, yt, Xv, yv, steps=2000)
+        runs[name] = one_shot.train(config, values, Xt, yt, Xv, yv, steps=2000)
     tanh, relu = runs["tanh"], runs["relu"]
     assert tanh.step[-1] == relu.step[-1] == 2000 and tanh.diverged_at is None
     # measured: tanh 0.448 (near chance), relu 0.876 (16 seeds: tanh <= 0.63 always; relu >= 0.84
@@ -93,7 +93,7 @@ def test_batch_norm_makes_a_deep_sigmoid_net_trainable():
             init="xavier_normal", batch_norm=batch_norm,
         )  # fmt: skip
         values = T.make_values(config, {"learning_rate": 0.5})
-        history = T.train(config, values, Xt, yt, Xv, yv, steps=1000)
+        history = one_shot.train(config, values, Xt, yt, Xv, yv, steps=1000)
         accuracy[batch_norm] = history.val_accuracy[-1]
         grad_ratio[batch_norm] = history.grad_mean_abs[:, 0].mean() / history.grad_mean_abs[:, -1].mean()
     # measured 0.49 vs 1.00 (6 seeds: 0.44-0.52 without, 0.94-1.00 with batch norm; 8 x 16 behaves alike)
@@ -109,7 +109,7 @@ def test_dropout_raises_train_loss_and_narrows_the_generalization_gap():
     result = {}
     for rate in (0.0, 0.5):
         values = T.make_values(SMALL, SMALL_HP, dropout=rate, seed=1)
-        h = T.train(SMALL, values, Xt, yt, Xv, yv, steps=1500)
+        h = one_shot.train(SMALL, values, Xt, yt, Xv, yv, steps=1500)
         result[rate] = (h.train_loss[-1], h.val_loss[-1] - h.train_loss[-1])
     (loss_plain, gap_plain), (loss_drop, gap_drop) = result[0.0], result[0.5]
     # measured (5 seeds): train loss 0.003-0.057 vs 0.096-0.183; gap 2.3-4.9 vs 0.8-2.6, always smaller
