@@ -54,3 +54,58 @@ def test_a_follower_sees_the_teachers_slider_move_and_can_take_over(browser: Bro
         teacher.close()
         student.close()
     assert errors == [], errors
+
+
+def test_a_follower_whose_own_race_ran_first_switches_to_the_teachers_runs(browser: Browser, server_url: str) -> None:
+    """The follower's page races its default runs (three, Adam third) before the teacher's view (two
+    runs) arrives, and a frame of that old race comes in late: the panels follow the teacher's two runs
+    and never look up a third run that is gone (CI once saw "reading 'optimizer'" of undefined here)."""
+    errors: list[str] = []
+    teacher = browser.new_page(viewport={"width": 1280, "height": 720})
+    student = browser.new_page(viewport={"width": 1280, "height": 720})
+    for page in (teacher, student):
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+    follow: dict = {"socket": None, "held": []}
+    surface: dict = {"socket": None, "frames": []}
+
+    def hold_views(ws) -> None:  # the teacher's views wait here until the student's own race is in
+        follow["socket"] = ws
+        ws.connect_to_server().on_message(lambda message: follow["held"].append(message))
+
+    def keep_frames(ws) -> None:  # the surface session's frames pass through; binary ones are kept
+        surface["socket"] = ws
+
+        def forward(message) -> None:
+            if isinstance(message, bytes):
+                surface["frames"].append(message)
+            ws.send(message)
+
+        ws.connect_to_server().on_message(forward)
+
+    try:
+        teacher.goto(f"{server_url}{VIEW}")
+        teacher.wait_for_function(READY, timeout=30_000)
+        teacher.click("#follow-button")
+        expect(teacher.locator("#follow-link")).to_have_value(re.compile(r"/\?follow=[\w-]+$"))
+        url = teacher.locator("#follow-link").input_value()
+        teacher.click("#follow-dialog .button.primary")
+
+        student.route_web_socket(re.compile(r"/ws/v1/follow/"), hold_views)
+        student.route_web_socket(re.compile(r"/ws/v1/surface"), keep_frames)
+        student.goto(url)
+        student.wait_for_function("() => window.surfaceLab?.paths?.runs.length === 3", timeout=30_000)
+        expect(teacher.locator("#follow-button")).to_have_text("Live · 1 following", timeout=5_000)
+        assert follow["held"], "the teacher's view should be waiting"
+        old_frame = surface["frames"][0]
+        for message in follow["held"]:
+            follow["socket"].send(message)
+        student.wait_for_function("() => window.surfaceLab.paths.runs.length === 2", timeout=30_000)
+        surface["socket"].send(old_frame)  # the default race's frame, late
+        student.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        assert student.evaluate("() => window.surfaceLab.paths.runs.length") == 2
+        expect(student.locator("#legend")).not_to_contain_text("Adam")
+    finally:
+        teacher.close()
+        student.close()
+    assert errors == [], errors

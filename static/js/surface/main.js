@@ -461,6 +461,9 @@ class SurfaceLab {
   }
 
   receivePaths(frame) {
+    // A frame computed before the run list last changed (a run removed, a teacher's view shown) is
+    // stale: its runs no longer line up with the cards. The frame for the new list is on its way.
+    if (frame.runs.length !== this.state.runs.length) return;
     this.paths = frame;
     if (this.sessionRefused) {
       this.sessionRefused = false;

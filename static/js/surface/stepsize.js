@@ -40,10 +40,11 @@ export class StepSizePanel {
     followWidth(this.chartDiv);
   }
 
-  /** Runs with step sizes in the newest frame: [index]. */
+  /** Runs with step sizes in the newest frame that are still on the page (a run just removed is not): [index]. */
   adaptive() {
     if (this.lab.concealed || !this.lab.paths) return [];
-    return this.lab.paths.runs.flatMap((run, i) => (run.series?.step_size ? [i] : []));
+    const onPage = this.lab.state.runs.length;
+    return this.lab.paths.runs.flatMap((run, i) => (run.series?.step_size && i < onPage ? [i] : []));
   }
 
   pick(index) {
