@@ -4,10 +4,10 @@ First the default views: the surface lab's (Rosenbrock; SGD, momentum, Adam; 500
 network lab's (seed 002's circles with a 5 × 5 tanh network, momentum, batch 32, chunks of 10
 steps). Then every optimizer on every surface — the custom expression surface last, whose compiled loops
 serve every formula, and its start check — and every shape bucket of the network lab
-(:func:`engine.network.training.bucket_warm_ups`)
-for the optimizers in :data:`BUCKET_OPTIMIZERS`, smallest widths first: after that a network of any
-architecture starts without compiling. :func:`status` says what is still being compiled
-(``GET /api/v1/health``); the warm-up stops between two programs when the server shuts down.
+(:func:`engine.network.training.bucket_warm_ups`; one program serves every optimizer), smallest
+widths first: after that a network of any architecture and optimizer starts without compiling.
+:func:`status` says what is still being compiled (``GET /api/v1/health``); the warm-up stops between
+two programs when the server shuts down.
 """
 
 from __future__ import annotations
@@ -60,7 +60,6 @@ def warm_up_network() -> None:
     session.tick()
 
 
-BUCKET_OPTIMIZERS = ("momentum", "adam", "sgd")
 # Batch buckets by how soon a class needs them: the page's default batch of 32, small batches, full
 # batches of the default 1000 training points and of smaller sets, and the largest.
 BATCH_PRIORITY = (64, 16, 1024, 256, 2048)
@@ -83,8 +82,8 @@ def status() -> dict:
 
 
 def bucket_order() -> list[tuple[int, int]]:
-    """The network lab's ``(width, batch)`` buckets in the order the warm-up takes them (each for every
-    optimizer of :data:`BUCKET_OPTIMIZERS`), until half the memory budget: every batch of the narrow
+    """The network lab's ``(width, batch)`` buckets in the order the warm-up takes them, until half the
+    memory budget: every batch of the narrow
     widths a class starts with (≤ :data:`NARROW`), by :data:`BATCH_PRIORITY`, then the wider ones."""
     narrow = [w for w in buckets.WIDTHS if w <= NARROW]
     order = [(w, b) for b in BATCH_PRIORITY for w in narrow]
@@ -115,9 +114,7 @@ def _tasks() -> list[tuple[str, object]]:
     if settings.WARM_BUCKETS:
         tasks += surface_pairs()
         chunk = DEFAULT_NETWORK_VIEW["steps_per_chunk"]
-        order = bucket_order()
-        per_optimizer = [bucket_warm_ups(o, chunk, bins=30, grid_size=40, order=order) for o in BUCKET_OPTIMIZERS]
-        tasks += [pair for bucket in zip(*per_optimizer, strict=True) for pair in bucket]
+        tasks += bucket_warm_ups(chunk, bins=30, grid_size=40, order=bucket_order())
     return tasks
 
 

@@ -1,12 +1,13 @@
 r"""MLP training with live per-layer statistics: one jitted loop of steps per chunk, then the statistics.
 
-Static vs traced. Only a network's width bucket, batch bucket and optimizer kind select the
-compiled training program (the chunk length is a traced count), and its width bucket, sample
-bucket, histogram bins and grid size the statistics program (:mod:`engine.network.buckets`). The
-architecture itself (depth, widths, activation, batch norm, residual connections, classes) is an
-:class:`~engine.network.mlp.Arch` of arrays, and :class:`TrainValues` (optimizer hyperparameters,
-schedule, clipping, dropout rate, ``l1``, ``l2``, max-norm, activation parameter, batch-norm
-momentum, seed, batch size) are float32/int32 arrays: changing any of them never recompiles, and
+Static vs traced. Only a network's width bucket and batch bucket select the compiled training
+program (the chunk length is a traced count), and its width bucket, sample bucket, histogram bins
+and grid size the statistics program (:mod:`engine.network.buckets`). The architecture itself
+(depth, widths, activation, batch norm, residual connections, classes) is an
+:class:`~engine.network.mlp.Arch` of arrays, the optimizer a traced index
+(:mod:`engine.network.optimizer_switch`), and :class:`TrainValues` (hyperparameters, schedule,
+clipping, dropout rate, ``l1``, ``l2``, max-norm, activation parameter, batch-norm momentum, seed,
+batch size) are float32/int32 arrays: changing any of them never recompiles, and
 values take effect at the next step.
 
 Step :math:`t` (0-based) on minibatch :math:`B_t`, with :math:`R` the penalty of
@@ -49,7 +50,7 @@ import numpy as np
 import optax
 
 from engine import cache, modifiers, schedules
-from engine.network import buckets, inits, mlp
+from engine.network import buckets, inits, mlp, optimizer_switch
 from engine.network.training_config import (
     NetworkConfig,
     TrainData,
@@ -74,8 +75,6 @@ from engine.network.training_stats import (
     trim,
     weight_counts,
 )
-from engine.optimizers import OPTIMIZERS
-from engine.rules import momentum_lookahead
 
 __all__ = [
     "ChunkStats",
@@ -128,10 +127,10 @@ def clip_updates(updates: optax.Updates, c: modifiers.ClipArrays) -> optax.Updat
 
 
 @functools.cache
-def _init_program(width: int, optimizer: str):
+def _init_program(width: int):
     def init(key, coefficients, arch_: mlp.Arch, values: TrainValues) -> TrainState:
         params = mlp.init_params(key, width, coefficients, arch_)
-        opt_state = OPTIMIZERS[optimizer].factory(**values.hyperparameters).init(params)
+        opt_state = optimizer_switch.init(values.optimizer, values.hyperparameters, params)
         return TrainState(
             params=params,
             bn_state=mlp.init_bn_state(width),
@@ -170,17 +169,14 @@ def _minibatch(batch: int, state: TrainState, values: TrainValues, pool: tuple[A
     return order, pool_X[idx], pool_y[idx], mask
 
 
-def _train_step(optimizer: str, batch: int, arch_: mlp.Arch, state: TrainState, values: TrainValues, pool):
+def _train_step(batch: int, arch_: mlp.Arch, state: TrainState, values: TrainValues, pool):
     """One guarded update; returns the new state and its :class:`StepTrace`."""
-    spec = OPTIMIZERS[optimizer]
     masks = mlp.param_masks(arch_)
     t = state.step
     order, xb, yb, mask = _minibatch(batch, state, values, pool)
     lr = schedules.scheduled_rate(t, values.hyperparameters["learning_rate"], values.schedule) * state.plateau.scale
     hyper = {**values.hyperparameters, "learning_rate": lr}
-    point = state.params
-    if spec.lookahead:
-        point = momentum_lookahead(state.params, state.opt_state, hyper[spec.lookahead])
+    point = optimizer_switch.gradient_point(values.optimizer, hyper, state.opt_state, state.params)
     dropout_key = jax.random.fold_in(prng_key(values.seed), 2 * t + 1)  # odd: disjoint from the epoch keys
     (loss, aux), grads = jax.value_and_grad(objective, argnums=2, has_aux=True)(
         arch_, values, point, state.bn_state, xb, yb, mask, dropout_key, values.dropout
@@ -189,7 +185,7 @@ def _train_step(optimizer: str, batch: int, arch_: mlp.Arch, state: TrainState, 
     # before clipping: the backprop signal, per dense slot
     grad_abs_mean = per_slot(grads, lambda g: jnp.sum(jnp.abs(g), axis=(-2, -1))) / jnp.maximum(weight_counts(arch_), 1)
     grads = clip_updates(grads, values.clip)
-    updates, opt_state = spec.factory(**hyper).update(grads, state.opt_state, state.params)
+    updates, opt_state = optimizer_switch.update(values.optimizer, hyper, grads, state.opt_state, state.params)
     updates = jax.tree.map(jnp.multiply, updates, masks)
     params = mlp.max_norm(optax.apply_updates(state.params, updates), values.max_norm)
 
@@ -218,14 +214,14 @@ def _train_step(optimizer: str, batch: int, arch_: mlp.Arch, state: TrainState, 
 
 
 @functools.cache
-def _steps_program(optimizer: str, batch: int):
+def _steps_program(batch: int):
     """Up to :data:`CHUNK_CAPACITY` guarded updates, as many as the traced ``count``; returns the state
     and the chunk's :class:`StepTrace` (per-step entries in the first ``count`` of ``CHUNK_CAPACITY``
     slots, gradients summed). The chunk length is traced, so a new one never compiles. (The width
     bucket is the shape of the state: ``jax.jit`` keeps one executable per bucket.)"""
 
     def run(state: TrainState, arch_: mlp.Arch, values: TrainValues, pool, count):
-        step = functools.partial(_train_step, optimizer, batch, arch_, values=values, pool=pool)
+        step = functools.partial(_train_step, batch, arch_, values=values, pool=pool)
 
         def one(i, carry):
             state, losses, rates, grad_sum, applied = carry
@@ -259,7 +255,7 @@ def init_training(config: NetworkConfig, values: TrainValues, data: TrainData, k
     arch_ = arch(config)
     fan_in, fan_out = mlp.fans(config.hidden, config.num_classes)
     coefficients = inits.init_coefficients(config.init, fan_in, fan_out, dict(config.init_params))
-    program = _init_program(buckets.width_bucket(config.hidden), config.optimizer)
+    program = _init_program(buckets.width_bucket(config.hidden))
     return program(key, coefficients, arch_, values)
 
 
@@ -305,7 +301,7 @@ class Chunk:
         batches_per_epoch(self.config, int(data.n_train))
         check_labels(self.config, data.y_train)
         pool = (data.pool_X, data.pool_y, data.n_train)
-        program = _steps_program(self._key.optimizer, self._key.batch)
+        program = _steps_program(self._key.batch)
         count = min(count, self.steps - progress.steps)
         grad_sum, applied, traces = progress.grad_sum, progress.applied, list(progress.traces)
         for done in range(0, count, CHUNK_CAPACITY):
@@ -336,9 +332,9 @@ def evaluate(config: NetworkConfig) -> Chunk:
     return Chunk(config, 0)
 
 
-def bucket_warm_ups(optimizer: str, steps_per_chunk: int, bins: int, grid_size: int, order=None):
-    """``(label, run)`` pairs that compile each bucket's programs for ``optimizer``: the ``(width, batch)``
-    buckets of ``order``, by default every one, smallest widths first.
+def bucket_warm_ups(steps_per_chunk: int, bins: int, grid_size: int, order=None):
+    """``(label, run)`` pairs that compile each bucket's programs (every optimizer: the rule is traced):
+    the ``(width, batch)`` buckets of ``order``, by default every one, smallest widths first.
 
     Each ``run`` trains one chunk of a one-layer network in that (width, batch) bucket on a training set
     of the batch's size, so the three sample buckets are covered too. Run them before any user needs
@@ -348,9 +344,8 @@ def bucket_warm_ups(optimizer: str, steps_per_chunk: int, bins: int, grid_size: 
     pairs = []
     for width, batch in order or [(w, b) for w in buckets.WIDTHS for b in buckets.BATCHES]:
         config = NetworkConfig(
-            hidden=(width,), optimizer=optimizer, batch_size=batch, steps_per_chunk=steps_per_chunk,
-            bins=bins, grid_size=grid_size,
-        )  # fmt: skip
+            hidden=(width,), batch_size=batch, steps_per_chunk=steps_per_chunk, bins=bins, grid_size=grid_size
+        )
 
         def run(config=config, n=batch):
             X = rng.normal(size=(n, 2)).astype(np.float32)
@@ -359,5 +354,5 @@ def bucket_warm_ups(optimizer: str, steps_per_chunk: int, bins: int, grid_size: 
             state = init_training(config, values, data, jax.random.key(0))
             train_chunk(config)(state, values, data)
 
-        pairs.append((f"{optimizer} width {width} batch {batch}", run))
+        pairs.append((f"width {width} batch {batch}", run))
     return pairs

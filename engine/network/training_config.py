@@ -1,11 +1,11 @@
 r"""What a network-lab training run is made of: its description, traced values, data and state.
 
 :class:`NetworkConfig` describes a network and its training; only its *program key*
-(:func:`program_key`: width bucket, batch bucket, optimizer kind, histogram bins,
-grid size) selects a compiled function, everything else becomes traced arrays (:class:`Arch`,
-:class:`TrainValues`, :class:`TrainData`), NumPy float32/int32/bool so that no weak type ever
-triggers a retrace. :func:`objective` and :func:`predict_logits` bind both to :mod:`engine.network.mlp`.
-The training loop is :mod:`engine.network.training`, the live statistics :mod:`engine.network.training_stats`.
+(:func:`program_key`: width bucket, batch bucket, histogram bins, grid size) selects a compiled
+function, everything else becomes traced arrays (:class:`Arch`, :class:`TrainValues`,
+:class:`TrainData`), NumPy float32/int32/bool so that no weak type ever triggers a retrace.
+:func:`objective` and :func:`predict_logits` bind both to :mod:`engine.network.mlp`. The training
+loop is :mod:`engine.network.training`, the live statistics :mod:`engine.network.training_stats`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from engine import modifiers, schedules
-from engine.network import activations, buckets, inits, mlp
+from engine.network import activations, buckets, inits, mlp, optimizer_switch
 from engine.optimizers import OPTIMIZERS
 
 Array = jax.Array
@@ -68,11 +68,11 @@ class NetworkConfig:
 
 
 class ProgramKey(NamedTuple):
-    """What selects a compiled training program: the shape buckets and the static choices."""
+    """What selects a compiled training program: the shape buckets and the statistics' static sizes (the
+    optimizer is a traced index, :mod:`engine.network.optimizer_switch`)."""
 
     width: int
     batch: int
-    optimizer: str
     bins: int
     grid_size: int
 
@@ -81,7 +81,6 @@ def program_key(config: NetworkConfig) -> ProgramKey:
     return ProgramKey(
         width=buckets.width_bucket(config.hidden),
         batch=buckets.batch_bucket(config.batch_size),
-        optimizer=config.optimizer,
         bins=config.bins,
         grid_size=config.grid_size,
     )
@@ -95,7 +94,8 @@ def arch(config: NetworkConfig) -> mlp.Arch:
 class TrainValues(NamedTuple):
     """Traced values: moving any of them never recompiles (build with :func:`make_values`)."""
 
-    hyperparameters: dict[str, Array]  # the optimizer's, e.g. learning_rate, momentum
+    optimizer: Array  # int32: the rule, an index into engine.network.optimizer_switch.NETWORK_OPTIMIZERS
+    hyperparameters: dict[str, Array]  # every rule's (HYPERPARAMETER_DEFAULTS); the rule reads its own
     schedule: schedules.ScheduleArrays
     clip: modifiers.ClipArrays
     dropout: Array
@@ -163,7 +163,8 @@ def make_values(
         raise KeyError(f"{config.optimizer} has hyperparameters {sorted(spec.defaults)}, got {sorted(hyper)}")
     act = activations.resolve_params(config.activation, activation_params)
     return TrainValues(
-        hyperparameters={k: np.float32(v) for k, v in hyper.items()},
+        optimizer=optimizer_switch.optimizer_index(config.optimizer),
+        hyperparameters=optimizer_switch.hyperparameter_values(config.optimizer, hyper),
         schedule=schedules.encode_schedule(schedule),
         clip=modifiers.encode_clip(clip),
         dropout=np.float32(dropout),

@@ -15,6 +15,7 @@ import pytest
 
 from engine.network import training as T
 from engine.network.datasets import make_dataset, split
+from engine.network.optimizer_switch import NETWORK_OPTIMIZERS
 from engine.network.training import _epoch_order
 from engine.network.training_config import prng_key
 from engine.network.training_stats import GRAD_EXP_RANGE, PREACT_RANGE
@@ -65,7 +66,7 @@ def _reference_run(config, values, params, data, steps):
     Xt, yt = np.asarray(data.pool_X)[: data.n_train], np.asarray(data.pool_y)[: data.n_train]
     n, bs = len(yt), config.batch_size
     spec = OPTIMIZERS[config.optimizer]
-    hyper = {k: jnp.asarray(v) for k, v in values.hyperparameters.items()}
+    hyper = {k: jnp.asarray(values.hyperparameters[k]) for k in spec.defaults}
     optimizer = spec.factory(**hyper)
     opt_state = optimizer.init(params)
     bn = R.init_bn_state(config.hidden)
@@ -178,14 +179,14 @@ def test_bucketed_engine_equals_the_plain_reference(case):
 
 def test_twenty_architectures_after_warm_up_compile_nothing():
     """Depth, widths (within a width bucket), activation, batch norm, residual, initializer, classes,
-    batch size (within a batch bucket), dataset size (within a sample bucket), steps per chunk: all
-    traced."""
+    optimizer, batch size (within a batch bucket), dataset size (within a sample bucket), steps per
+    chunk: all traced."""
     X, y = make_dataset("blobs", n=300, classes=3, seed=0)
 
-    def chunk(hidden, activation, bn, res, init, classes, batch, n, steps=5):
+    def chunk(hidden, activation, bn, res, init, classes, batch, n, steps=5, optimizer="adam"):
         config = T.NetworkConfig(
             hidden=hidden, activation=activation, batch_norm=bn, residual=res, init=init, num_classes=classes,
-            optimizer="adam", batch_size=batch, steps_per_chunk=steps,
+            optimizer=optimizer, batch_size=batch, steps_per_chunk=steps,
         )  # fmt: skip
         labels = y[:n] % classes
         values = T.make_values(config, seed=n)
@@ -200,6 +201,7 @@ def test_twenty_architectures_after_warm_up_compile_nothing():
     rng = np.random.default_rng(0)
     activations = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "linear"]
     inits = ["he_normal", "xavier_uniform", "normal", "uniform", "lecun_normal", "zeros"]
+    optimizers = [o for o in NETWORK_OPTIMIZERS if not OPTIMIZERS[o].full_batch_only]
     with CompileCounter() as counter:
         for i in range(20):
             depth = int(rng.integers(1, 21))
@@ -207,6 +209,7 @@ def test_twenty_architectures_after_warm_up_compile_nothing():
             chunk(
                 hidden, activations[i % 7], bool(i % 2), bool(i % 3 == 0), inits[i % 6], 2 + i % 2,
                 int(rng.integers(17, 65)), int(rng.integers(65, 129)), steps=int(rng.integers(1, 13)),
+                optimizer=optimizers[i % len(optimizers)],
             )  # fmt: skip
     assert counter.count == 0
 
