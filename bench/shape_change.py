@@ -5,7 +5,8 @@ a directory of its own, first empty (cold), then again on the same directory (a 
 For each start it reports the time until ``GET /api/v1/health`` answers (ready) and until it says
 ``"warm": true`` (every bucket compiled). After the warm-up, one client walks through
 :data:`ARCHITECTURES` (depths 1–20, widths 2–256, mixed widths, every activation, batch norm, residual
-and dropout on and off, batch sizes 1 to full batch, dataset sizes, one or two networks) and times each
+and dropout on and off, batch sizes 1 to full batch, dataset sizes, one or two networks, ten
+optimizers) and times each
 ``start`` → the ``setup`` frame and → the first *trained* chunk (step > 0), as a user sees them. Then the
 first run of every optimizer on every surface (``POST /api/v1/trajectories``, one run of 500 steps).
 
@@ -31,7 +32,7 @@ from engine.surface.surfaces import SURFACES
 
 
 def _net(hidden, activation="tanh", batch_size=32, optimizer="momentum", **model):
-    hyper = {"learning_rate": 0.01, "momentum": 0.9} if optimizer == "momentum" else {"learning_rate": 0.01}
+    hyper = {**OPTIMIZERS[optimizer].defaults, "learning_rate": 0.01}
     return {
         "model": {"hidden": list(hidden), "activation": activation, **model},
         "optimizer": {"name": optimizer, "hyperparameters": hyper},
@@ -42,25 +43,25 @@ def _net(hidden, activation="tanh", batch_size=32, optimizer="momentum", **model
 # (networks, dataset size): what a class does in the network lab, in the order a teacher might.
 ARCHITECTURES = [
     ([_net((5,) * 6)], 1000),
-    ([_net((16,) * 9)], 1000),
+    ([_net((16,) * 9, optimizer="rmsprop")], 1000),
     ([_net((24,) * 4, "relu")], 1000),
-    ([_net((8,) * 12, "sigmoid", batch_norm=True)], 1000),
+    ([_net((8,) * 12, "sigmoid", batch_norm=True, optimizer="nadam")], 1000),
     ([_net((5,) * 5, batch_size=100)], 1000),
     ([_net((64,) * 20)], 1000),
-    ([_net((2,))], 1000),
+    ([_net((2,), optimizer="adagrad")], 1000),
     ([_net((256,), "relu", batch_size=500)], 1000),
-    ([_net((3, 7, 2), "elu")], 1000),
+    ([_net((3, 7, 2), "elu", optimizer="lion")], 1000),
     ([_net((100,) * 4, "leaky_relu", residual=True)], 1000),
-    ([_net((32,) * 10, batch_size=500)], 1000),
+    ([_net((32,) * 10, batch_size=500, optimizer="nesterov")], 1000),
     ([_net((12, 12), "relu", dropout=0.3)], 1000),
-    ([_net((6,) * 3, batch_size=1)], 200),
+    ([_net((6,) * 3, batch_size=1, optimizer="adadelta")], 200),
     ([_net((40,) * 3, "sigmoid", optimizer="adam")], 2000),
-    ([_net((9,) * 7, "leaky_relu", batch_norm=True, residual=True)], 400),
+    ([_net((9,) * 7, "leaky_relu", batch_norm=True, residual=True, optimizer="adamw")], 400),
     ([_net((128, 64, 32), "selu", batch_size=64, optimizer="sgd")], 1000),
     ([_net((5,) * 5), _net((5,) * 5, "relu")], 1000),
     ([_net((16,) * 3, "linear"), _net((16,) * 8, batch_norm=True)], 1000),
     ([_net((200,) * 2, batch_size=1000)], 2000),
-    ([_net((4,) * 15, "tanh", batch_size=16)], 1000),
+    ([_net((4,) * 15, "tanh", batch_size=16, optimizer="rmsprop_nesterov")], 1000),
 ]
 
 

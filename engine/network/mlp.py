@@ -20,10 +20,10 @@ with :math:`m_\ell` the mask of its real units; a layer beyond the network's dep
 passes :math:`h` on. The layers are unrolled (a Python loop, not ``lax.scan``): XLA:CPU then runs a
 small network about twice as fast. The residual :math:`h +` is added where the layer's input and
 output widths match. Depth, activation, batch norm and dropout are traced switches
-(:func:`switch_recomputed`, whose backward pass recomputes the branch taken: a plain ``lax.cond``
-would fill the residuals of every branch not taken with zeros, which cost a small network more than
-its matrix products), residual connections a traced select (:class:`Arch`): only the width bucket,
-the batch shape and ``train`` are static.
+(:func:`~engine.network.switch.switch_recomputed`, whose backward pass recomputes the branch taken:
+a plain ``lax.cond`` would fill the residuals of every branch not taken with zeros, which cost a
+small network more than its matrix products), residual connections a traced select
+(:class:`Arch`): only the width bucket, the batch shape and ``train`` are static.
 
 The output: :math:`K > 2` classes use logits :math:`0 \dots K-1` (softmax cross-entropy). Two classes
 use the single logit :math:`s` of a sigmoid as the pair :math:`(0, s)`: :math:`\mathrm{softmax}(0, s)_1
@@ -39,8 +39,7 @@ References:
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -51,6 +50,7 @@ import optax
 from engine.network import inits
 from engine.network.activations import ACTIVATIONS, get_activation
 from engine.network.buckets import MAX_CLASSES, MAX_DEPTH, width_bucket
+from engine.network.switch import switch_recomputed
 
 Array = jax.Array
 Params = dict[str, Array]
@@ -210,52 +210,6 @@ def updated_running(z: Array, running: BNState, sample_mask: Array, momentum: Ar
 
 _BN_TRAIN = (lambda z, gamma, beta, mask: z, normalize_batch)
 _BN_EVAL = (lambda z, gamma, beta, mean, var: z, normalize)
-
-
-@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
-def switch_recomputed(branches: tuple[Callable, ...], index: Array, *operands):
-    """``lax.switch(index, branches, *operands)`` whose backward pass recomputes the branch taken.
-
-    Differentiating a plain ``lax.switch`` (or ``lax.cond``) saves the residuals of *every* branch, and
-    the branches not taken fill theirs with zeros: a traced activation (ten branches), batch norm or
-    dropout switched off would cost batch-sized buffers of zeros in every layer and step, several times
-    the matrix products of a small network. Here only the operands are kept, and the backward pass
-    is the VJP of the one branch ``index`` selects (a second evaluation of a cheap elementwise branch).
-    Operands that are not floating point (a PRNG key, a mask of bools) get no cotangent.
-    """
-    return jax.lax.switch(index, branches, *operands)
-
-
-def _switch_recomputed_fwd(branches, index, *operands):
-    return switch_recomputed(branches, index, *operands), (index, operands)
-
-
-def _differentiable(x) -> bool:
-    return jnp.issubdtype(jnp.result_type(x), jnp.floating)
-
-
-def _switch_recomputed_bwd(branches, residuals, cotangent):
-    index, operands = residuals
-    leaves, treedef = jax.tree.flatten(operands)
-    floats = [i for i, x in enumerate(leaves) if _differentiable(x)]
-
-    def pullback(branch):
-        def of_floats(*values):
-            merged = list(leaves)
-            for i, v in zip(floats, values, strict=True):
-                merged[i] = v
-            return branch(*jax.tree.unflatten(treedef, merged))
-
-        return lambda: jax.vjp(of_floats, *(leaves[i] for i in floats))[1](cotangent)
-
-    grads = jax.lax.switch(index, [pullback(b) for b in branches])
-    out: list = [None] * len(leaves)
-    for i, g in zip(floats, grads, strict=True):
-        out[i] = g
-    return (None, *jax.tree.unflatten(treedef, out))
-
-
-switch_recomputed.defvjp(_switch_recomputed_fwd, _switch_recomputed_bwd)
 
 
 def _dropped(x: Array, keep: Array, key: Array) -> Array:

@@ -218,6 +218,7 @@ def test_a_recomputed_switch_has_the_gradients_of_the_branch_it_takes():
     """``switch_recomputed`` (the traced depth, activation, batch norm and dropout) differentiates like
     the branch taken, and a PRNG-key operand gets no cotangent."""
     from engine.network import mlp
+    from engine.network.switch import switch_recomputed
 
     z = jax.random.normal(jax.random.key(0), (6, 4))
     for index, name in enumerate(mlp.ACTIVATION_NAMES):
@@ -232,7 +233,7 @@ def test_a_recomputed_switch_has_the_gradients_of_the_branch_it_takes():
     mask = jnp.ones((6,))
     for on in (False, True):
         got = jax.grad(
-            lambda z, on=on: jnp.sum(jnp.sin(mlp.switch_recomputed(mlp._BN_TRAIN, jnp.int32(on), z, 1.5, 0.1, mask)))
+            lambda z, on=on: jnp.sum(jnp.sin(switch_recomputed(mlp._BN_TRAIN, jnp.int32(on), z, 1.5, 0.1, mask)))
         )(z)
         want = jax.grad(lambda z, on=on: jnp.sum(jnp.sin(mlp.normalize_batch(z, 1.5, 0.1, mask) if on else z)))(z)
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
