@@ -23,8 +23,9 @@ layers have activation statistics; all ``L = H + 1`` dense layers (the output la
 gradient and update statistics.
 
 Padding (:mod:`engine.network.mlp`): the compiled program computes every statistic over the real
-units, weights and samples only (masked counts, sums and extremes) for all ``D`` hidden-layer slots
-and ``D + 1`` dense-layer slots; :func:`trim` cuts the host copy to the network's ``H`` and ``L``.
+units, weights and samples only (masked counts, sums and extremes), for the slots the network uses
+(the others are zeros, at no cost) of the ``D`` hidden-layer and ``D + 1`` dense-layer slots;
+:func:`trim` cuts the host copy to the network's ``H`` and ``L``.
 
 References:
   Glorot & Bengio, AISTATS 2010 (per-layer activation and gradient histograms).
@@ -146,8 +147,16 @@ def _masked_mean_std(values: Array, mask: Array) -> tuple[Array, Array]:
     return mean, jnp.sqrt(jnp.sum(jnp.square(values - mean) * mask) / count)
 
 
+def _used_slots(one, used: Array, *slots) -> dict[str, Array]:
+    """``one`` of each slot (the leading axis of ``slots``) where ``used``, zeros elsewhere: a slot past the
+    network's depth costs nothing (:func:`trim` drops it). A 2 × 256 network's statistics would otherwise
+    histogram twenty slots of 256 units × every sample."""
+    zeros = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(one, *(x[0] for x in slots)))
+    return jax.lax.map(lambda xs: jax.lax.cond(xs[0], one, lambda *_: zeros, *xs[1:]), (used, *slots))
+
+
 def _hidden_stats(trace, arch: mlp.Arch, sample_mask: Array, bins: int) -> dict[str, Array]:
-    """Activation statistics of the D hidden slots over real samples × real units."""
+    """Activation statistics of the network's hidden slots over real samples × real units."""
     lo, hi = jnp.asarray(ACT_LO)[arch.activation], jnp.asarray(ACT_HI)[arch.activation]
     relu_family = jnp.asarray(RELU_FAMILY)[arch.activation]
 
@@ -164,11 +173,12 @@ def _hidden_stats(trace, arch: mlp.Arch, sample_mask: Array, bins: int) -> dict[
             "dead_fraction": jnp.where(relu_family, dead, 0.0),
         }
 
-    return jax.vmap(one)(trace["pre"], trace["act"], jnp.asarray(arch.units))
+    units = jnp.asarray(arch.units)
+    return _used_slots(one, jnp.any(units > 0, axis=1), trace["pre"], trace["act"], units)
 
 
 def _dense_stats(params: mlp.Params, grads: mlp.Params, arch: mlp.Arch, width: int, bins: int) -> dict[str, Array]:
-    """Weight and gradient statistics of the D + 1 dense slots over their real weights."""
+    """Weight and gradient statistics of the network's dense slots over their real weights."""
 
     def one(w, g, mask):
         absmax = jnp.maximum(jnp.max(jnp.abs(w) * mask), 1e-12)
@@ -183,7 +193,8 @@ def _dense_stats(params: mlp.Params, grads: mlp.Params, arch: mlp.Arch, width: i
         }
 
     stack = mlp.dense_stack
-    return jax.vmap(one)(stack(params, width), stack(grads, width), stack(mlp.weight_masks(arch), width))
+    masks = stack(mlp.weight_masks(arch), width)
+    return _used_slots(one, jnp.any(masks > 0, axis=(1, 2)), stack(params, width), stack(grads, width), masks)
 
 
 def chunk_stats(
