@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     # process may share it). Unwritable: they are compressed in memory at each start.
     ASSET_CACHE_DIR: str = "~/.cache/descentlab/assets"
     # Memory one server process may fill, above all with compiled programs (each network-lab shape bucket
-    # holds about 0.3 GB; all of them, 25 GB): the start-up warm-up stops at half of it, and a new network
+    # holds about 0.3 GB; all 30 of them, ~9 GB): the start-up warm-up stops at half of it, and a new network
     # past 80 % releases every compiled program (they reload from the persistent cache). Unset: half the
     # host's memory, shared by the WORKERS processes; 0: no budget.
     MEMORY_BUDGET_GB: float | None = None
