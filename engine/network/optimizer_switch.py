@@ -81,36 +81,31 @@ def _transformation(spec: OptimizerSpec, hyperparameters: dict[str, Array]) -> o
     return spec.factory(**{name: hyperparameters[name] for name in spec.defaults})
 
 
-def _state_shape(spec: OptimizerSpec, params: optax.Params):
-    """The structure of ``spec``'s optax state for ``params`` (traced once, nothing computed)."""
-    return jax.eval_shape(_transformation(spec, {k: jnp.float32(v) for k, v in spec.defaults.items()}).init, params)
+def _split(leaves: list, params: optax.Params) -> tuple[list, list[list]]:
+    """A rule's state leaves as ``([count] or [], [leaves of each parameter tree])``: the layout of every
+    catalog rule (a leading scalar step count where it keeps one)."""
+    count, rest = (leaves[:1], leaves[1:]) if leaves and jnp.ndim(leaves[0]) == 0 else ([], leaves)
+    size = max(jax.tree.structure(params).num_leaves, 1)
+    return count, [rest[i : i + size] for i in range(0, len(rest), size)]
 
 
 def pack(state, params: optax.Params) -> Slots:
     """A rule's optax state as :class:`Slots`: its scalar count (if any), then its parameter trees in order."""
-    leaves = jax.tree.leaves(state)
-    count = jnp.zeros((), jnp.int32)
-    if leaves and jnp.ndim(leaves[0]) == 0:
-        count, leaves = jnp.asarray(leaves[0], jnp.int32), leaves[1:]
-    treedef = jax.tree.structure(params)
-    size = treedef.num_leaves
-    trees = [jax.tree.unflatten(treedef, leaves[i : i + size]) for i in range(0, len(leaves), size)]
+    count, trees = _split(jax.tree.leaves(state), params)
     if len(trees) > 2:
         raise ValueError(f"a state of {len(trees)} parameter trees does not fit the two slots")
+    treedef = jax.tree.structure(params)
     zeros = jax.tree.map(jnp.zeros_like, params)
-    trees += [zeros] * (2 - len(trees))
-    return Slots(count, *trees)
+    first, second = [jax.tree.unflatten(treedef, t) for t in trees] + [zeros] * (2 - len(trees))
+    return Slots(jnp.asarray(count[0], jnp.int32) if count else jnp.zeros((), jnp.int32), first, second)
 
 
 def unpack(spec: OptimizerSpec, slots: Slots, params: optax.Params):
     """``spec``'s optax state held in ``slots`` (the inverse of :func:`pack`)."""
-    shape = _state_shape(spec, params)
-    leaves = jax.tree.leaves(shape)
-    has_count = bool(leaves) and len(leaves[0].shape) == 0
-    trees = (len(leaves) - has_count) // max(jax.tree.structure(params).num_leaves, 1)
-    values = ([slots.count.astype(leaves[0].dtype)] if has_count else []) + [
-        leaf for tree in (slots.first, slots.second)[:trees] for leaf in jax.tree.leaves(tree)
-    ]
+    shape = jax.eval_shape(_transformation(spec, {k: jnp.float32(v) for k, v in spec.defaults.items()}).init, params)
+    count, trees = _split(jax.tree.leaves(shape), params)
+    values = [slots.count.astype(c.dtype) for c in count]
+    values += [leaf for tree in (slots.first, slots.second)[: len(trees)] for leaf in jax.tree.leaves(tree)]
     return jax.tree.unflatten(jax.tree.structure(shape), values)
 
 

@@ -56,9 +56,7 @@ class NetworkConfig:
         inits.get_init(self.init)
         if not self.hidden or min(self.hidden) < 1:
             raise ValueError("need at least one hidden layer, each of width >= 1")
-        if self.optimizer not in OPTIMIZERS or OPTIMIZERS[self.optimizer].needs_hessian:
-            usable = sorted(k for k, s in OPTIMIZERS.items() if not s.needs_hessian)
-            raise ValueError(f"optimizer {self.optimizer!r} cannot train a network; expected one of {usable}")
+        optimizer_switch.optimizer_index(self.optimizer)  # ValueError for a rule a network cannot use
         if min(self.batch_size, self.steps_per_chunk, self.bins) < 1 or self.grid_size < 2:
             raise ValueError("batch_size, steps_per_chunk, bins must be >= 1 and grid_size >= 2")
         buckets.width_bucket(self.hidden)
